@@ -1,0 +1,1 @@
+"""Voice-of-customer pipeline: connectors, warehouse, Prefect flows and the CLI."""

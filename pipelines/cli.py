@@ -1,0 +1,163 @@
+"""The `voc` command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="Voice-of-customer feedback mining.", no_args_is_help=True, add_completion=False)
+console = Console()
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Published warehouse file (default: data/voc.duckdb).")]
+
+
+def _print_report(report) -> None:
+    sources = Table(title="Collected")
+    for column in ("source", "channel", "read", "loaded", "new", "changed", "unchanged", "quarantined"):
+        sources.add_column(column, justify="left" if column in ("source", "channel") else "right")
+    for s in report.sources:
+        c = s["counts"]
+        sources.add_row(
+            s["source"], s["channel"], str(s["read"]), str(s["loaded"]), str(c["inserted"]),
+            str(c["updated"]), str(c["unchanged"]), str(s["quarantined"]),
+        )
+    console.print(sources)
+    reasons: dict[str, int] = {}
+    for s in report.sources:
+        for reason, count in s["quarantine_reasons"].items():
+            reasons[f"{s['source']}: {reason}"] = count
+    if reasons:
+        quarantine = Table(title="Quarantined, by reason")
+        quarantine.add_column("source: reason")
+        quarantine.add_column("records", justify="right")
+        for reason, count in sorted(reasons.items()):
+            quarantine.add_row(reason, str(count))
+        console.print(quarantine)
+    u, e, t, w = report.understand, report.embed, report.themes, report.warehouse
+    console.print(
+        f"Segmented {u['items_processed']} new or changed items into {u['segments_created']} segments "
+        f"(warehouse: {u['items_total']} items, {u['segments_total']} segments)."
+    )
+    console.print(
+        f"Embedded {e['embedded_now']} texts with {e['model']} ({e['from_cache']} from cache)."
+    )
+    if t["refitted"]:
+        console.print(
+            f"Clustered {t['texts']} distinct segment texts into {t['themes_active']} themes "
+            f"({t['themes_new']} new, {t['themes_retired']} retired); "
+            f"{t['unassigned_share']:.1%} unassigned."
+        )
+    else:
+        console.print(f"No new segments: kept the {t['themes_active']} existing themes.")
+    console.print(
+        f"Warehouse: {w['feedback']} feedback items over {w['channels']} channels, {w['segments']} segments, "
+        f"{w['themes']} themes, {w['quarantine']} quarantined records, {w['theme_weekly']} theme_weekly rows."
+    )
+    timings = Table(title="Stage timings")
+    timings.add_column("stage")
+    timings.add_column("seconds", justify="right")
+    for stage, seconds in report.stage_seconds.items():
+        timings.add_row(stage, f"{seconds:.1f}")
+    timings.add_row("total", f"{sum(report.stage_seconds.values()):.1f}")
+    console.print(timings)
+    console.print(f"Published [bold]{report.db_path}[/bold]")
+
+
+def run_pipeline(db: Path | None, sources: Path | None):
+    from pipelines import progress
+    from pipelines.flows import voc_pipeline
+
+    bars = Progress(
+        TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=False,
+    )
+    task_ids: dict[str, int] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if stage not in task_ids:
+            task_ids[stage] = bars.add_task(stage, total=total)
+        bars.update(task_ids[stage], completed=done, total=total)
+
+    progress.set_listener(on_progress)
+    try:
+        with bars:
+            report = voc_pipeline(db_path=db, sources_path=sources)
+    finally:
+        progress.set_listener(None)
+    _print_report(report)
+    return report
+
+
+@app.command()
+def run(
+    db: DbOption = None,
+    sources: Annotated[Path | None, typer.Option(help="sources.yaml declaring what to collect.")] = None,
+) -> None:
+    """Run the pipeline: collect every source, understand, theme, build marts, publish."""
+    run_pipeline(db, sources)
+
+
+def serve_dashboard(db: Path, port: int, address: str) -> None:
+    env = {**os.environ, "VOC_DB_PATH": str(db.resolve())}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    console.print(f"Dashboard on http://{address}:{port} (Ctrl-C stops it)")
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def dashboard(
+    db: DbOption = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default 8501).")] = None,
+    address: Annotated[str | None, typer.Option(help="Address to bind (default localhost).")] = None,
+) -> None:
+    """Serve the Streamlit dashboard over a published warehouse snapshot."""
+    settings = get_settings()
+    serve_dashboard(Path(db or settings.db_path), port or settings.dashboard_port, address or settings.dashboard_address)
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default 8501).")] = None,
+) -> None:
+    """Run the pipeline on the bundled samples into data/voc.duckdb, then serve the dashboard."""
+    settings = get_settings()
+    run_pipeline(settings.db_path, settings.sources_path)
+    serve_dashboard(settings.db_path, port or settings.dashboard_port, settings.dashboard_address)
+
+
+@app.command("generate-samples")
+def generate_samples_command(
+    out: Annotated[Path, typer.Option(help="Folder for the exports.")] = PROJECT_ROOT / "data" / "samples",
+    campaigns: Annotated[Path, typer.Option(help="Campaign calendar CSV to write.")] = PROJECT_ROOT / "data" / "campaigns.csv",
+    items: Annotated[int, typer.Option(help="Number of feedback items.")] = 6000,
+    weeks: Annotated[int, typer.Option(help="Weeks of history.")] = 20,
+    end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2026-11-15",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Regenerate the seeded sample exports (what data/samples holds)."""
+    from samplegen import generate_samples
+
+    summary = generate_samples(out, campaigns, n_items=items, weeks=weeks, end_date=date.fromisoformat(end), seed=seed)
+    console.print(summary)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,285 @@
+"""The pipeline's steps as plain functions over a DuckDB connection.
+
+Each step reads what it needs from the warehouse, calls the pure functions in ``nlp/`` or a
+connector, and writes its output back. Prefect tasks in ``pipelines/flows.py`` only wire
+these together, so every step is testable without an orchestrator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import TypeVar
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from nlp.embeddings import Embedder, text_hash
+from nlp.language import detect_languages
+from nlp.segment import segment_items
+from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
+from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
+from pipelines.connectors.registry import build_connector
+from pipelines.warehouse.db import LandCounts, land_quarantine, land_records
+
+T = TypeVar("T")
+# Called with (units done, units total) so the CLI can draw a progress bar.
+Progress = Callable[[int, int], None]
+LANDING_BATCH = 5_000
+NLP_BATCH = 2_000
+EMBED_BATCH = 512
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# --- collect -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    source: str
+    channel: str
+    read: int
+    loaded: int
+    quarantined: int
+    counts: LandCounts
+    quarantine_reasons: dict[str, int]
+
+
+def collect_source(
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, landed_at: datetime
+) -> SourceReport:
+    """Read one source through its connector and land it; streams in batches."""
+    connector = build_connector(source)
+    counts = LandCounts()
+    loaded = quarantined = 0
+    reasons: dict[str, int] = {}
+    for batch in batched(connector.read(), LANDING_BATCH):
+        records = [r for r in batch if isinstance(r, FeedbackRecord)]
+        rejected = [r for r in batch if isinstance(r, QuarantinedRecord)]
+        counts = counts + land_records(con, records, landed_at)
+        counts = counts + LandCounts(quarantined_new=land_quarantine(con, rejected, landed_at))
+        loaded += len(records)
+        quarantined += len(rejected)
+        for rejection in rejected:
+            # Reasons carry specifics after a colon; count by their general kind.
+            kind = rejection.reason.split(":")[0]
+            reasons[kind] = reasons.get(kind, 0) + 1
+    return SourceReport(
+        source=source.name,
+        channel=connector.channel,
+        read=loaded + quarantined,
+        loaded=loaded,
+        quarantined=quarantined,
+        counts=counts,
+        quarantine_reasons=reasons,
+    )
+
+
+# --- understand: language and segments ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnderstandReport:
+    items_processed: int
+    segments_created: int
+    items_total: int
+    segments_total: int
+
+
+PENDING_ITEMS_SQL = """
+    SELECT stg.feedback_id, stg.content_hash, stg.channel, stg.text, stg.turns, stg.language_hint
+    FROM stg_feedback AS stg
+    ANTI JOIN nlp_items USING (feedback_id, content_hash)
+    ORDER BY stg.feedback_id
+"""
+
+
+def understand_items(
+    con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = _no_progress
+) -> UnderstandReport:
+    """Detect language and split into segments every new or changed item version."""
+    pending = con.execute(PENDING_ITEMS_SQL).df()
+    created = 0
+    for start in range(0, len(pending), NLP_BATCH):
+        batch = pending.iloc[start : start + NLP_BATCH].copy()
+        batch["language"] = detect_languages(
+            batch["text"].tolist(), [h if isinstance(h, str) else None for h in batch["language_hint"]]
+        )
+        batch["turns"] = [_parse_turns(t) for t in batch["turns"]]
+        segments = segment_items(batch[["feedback_id", "channel", "text", "language", "turns"]], segment_config)
+        segments = segments.merge(batch[["feedback_id", "content_hash"]], on="feedback_id")
+        segments["text_hash"] = [text_hash(t) for t in segments["text"]]
+        per_item = segments.groupby("feedback_id").size()
+        items = batch[["feedback_id", "content_hash", "language"]].assign(
+            count_segments=batch["feedback_id"].map(per_item).fillna(0).astype(int)
+        )
+        con.register("new_segments", segments[
+            ["feedback_id", "content_hash", "ordinal", "text", "char_start", "char_end", "text_hash"]
+        ])
+        con.register("new_items", items)
+        con.execute("INSERT INTO nlp_segments SELECT * FROM new_segments ON CONFLICT DO NOTHING")
+        con.execute("INSERT INTO nlp_items SELECT * FROM new_items ON CONFLICT DO NOTHING")
+        con.unregister("new_segments")
+        con.unregister("new_items")
+        created += len(segments)
+        progress(min(start + NLP_BATCH, len(pending)), len(pending))
+    # Older versions of changed items are no longer current; drop their segments.
+    con.execute(
+        """DELETE FROM nlp_segments WHERE (feedback_id, content_hash) NOT IN
+           (SELECT (feedback_id, content_hash) FROM stg_feedback)"""
+    )
+    con.execute(
+        """DELETE FROM nlp_items WHERE (feedback_id, content_hash) NOT IN
+           (SELECT (feedback_id, content_hash) FROM stg_feedback)"""
+    )
+    items_total, segments_total = con.execute(
+        "SELECT (SELECT count(*) FROM nlp_items), (SELECT count(*) FROM nlp_segments)"
+    ).fetchone()
+    return UnderstandReport(len(pending), created, items_total, segments_total)
+
+
+def _parse_turns(turns: object) -> list[dict]:
+    import json
+
+    if turns is None or (isinstance(turns, float) and np.isnan(turns)):
+        return []
+    return json.loads(turns) if isinstance(turns, str) else list(turns)
+
+
+# --- embed ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbedReport:
+    texts_total: int
+    embedded_now: int
+    from_cache: int
+
+
+def embed_segments(
+    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = _no_progress
+) -> EmbedReport:
+    """Embed each distinct current segment text not already in the cache."""
+    missing = con.execute(
+        """SELECT DISTINCT ON (text_hash) text_hash, text FROM nlp_segments
+           WHERE text_hash NOT IN (SELECT text_hash FROM embedding_cache WHERE model = ?)
+           ORDER BY text_hash""",
+        [embedder.model_id],
+    ).df()
+    total = con.execute("SELECT count(DISTINCT text_hash) FROM nlp_segments").fetchone()[0]
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing.iloc[start : start + EMBED_BATCH]
+        vectors = embedder.encode(batch["text"].tolist())
+        frame = pd.DataFrame(
+            {"model": embedder.model_id, "text_hash": batch["text_hash"].to_numpy(), "vector": list(vectors)}
+        )
+        con.register("new_vectors", frame)
+        con.execute(
+            "INSERT INTO embedding_cache SELECT model, text_hash, vector::FLOAT[] FROM new_vectors "
+            "ON CONFLICT DO NOTHING"
+        )
+        con.unregister("new_vectors")
+        progress(min(start + EMBED_BATCH, len(missing)), len(missing))
+    return EmbedReport(texts_total=total, embedded_now=len(missing), from_cache=total - len(missing))
+
+
+# --- themes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeReport:
+    refitted: bool
+    texts: int
+    themes_active: int
+    themes_new: int
+    themes_retired: int
+    unassigned_share: float
+
+
+def _current_texts_and_vectors(
+    con: duckdb.DuckDBPyConnection, model_id: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    frame = con.execute(
+        """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, cache.vector
+           FROM nlp_segments AS segs
+           JOIN embedding_cache AS cache ON cache.text_hash = segs.text_hash AND cache.model = ?
+           ORDER BY segs.text_hash""",
+        [model_id],
+    ).df()
+    vectors = np.vstack(frame["vector"].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 0))
+    return frame.drop(columns="vector"), vectors
+
+
+def update_themes(
+    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str
+) -> ThemeReport:
+    """Refit themes when segment texts changed; keep theme ids stable across refits."""
+    texts, vectors = _current_texts_and_vectors(con, model_id)
+    unassigned_texts = con.execute(
+        """SELECT count(DISTINCT text_hash) FROM nlp_segments
+           WHERE text_hash NOT IN (SELECT text_hash FROM segment_theme)"""
+    ).fetchone()[0]
+    stale_assignments = con.execute(
+        "SELECT count(*) FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)"
+    ).fetchone()[0]
+    active = con.execute("SELECT count(*) FROM theme_state WHERE is_active").fetchone()[0]
+    if active and not unassigned_texts and not stale_assignments:
+        share = con.execute("SELECT avg((theme_id IS NULL)::INT) FROM segment_theme").fetchone()[0]
+        return ThemeReport(False, len(texts), active, 0, 0, float(share or 0.0))
+
+    fit = fit_themes(texts["text"].tolist(), vectors, config)
+    previous = con.execute(
+        "SELECT theme_id, label, keywords, centroid FROM theme_state WHERE is_active ORDER BY theme_id"
+    ).df()
+    every_id_ever = [row[0] for row in con.execute("SELECT theme_id FROM theme_state").fetchall()]
+    previous["centroid"] = [np.asarray(c, dtype=np.float32) for c in previous["centroid"]]
+    theme_ids = match_themes(fit.themes, previous, config, existing_ids=every_id_ever)
+
+    new_state = fit.themes.assign(theme_id=fit.themes["theme_index"].map(theme_ids))
+    matched_ids = set(previous["theme_id"]) & set(new_state["theme_id"])
+    con.execute("UPDATE theme_state SET is_active = false")
+    for row in new_state.itertuples():
+        con.execute(
+            """INSERT INTO theme_state VALUES (?, ?, ?, ?, true, ?, ?)
+               ON CONFLICT (theme_id) DO UPDATE SET label = excluded.label,
+                   keywords = excluded.keywords, centroid = excluded.centroid,
+                   is_active = true, last_seen_run = excluded.last_seen_run""",
+            [row.theme_id, row.label, list(row.keywords), [float(x) for x in row.centroid], run_id, run_id],
+        )
+    index_to_id = dict(zip(new_state["theme_index"], new_state["theme_id"]))
+    centroids = np.vstack(new_state["centroid"].to_numpy()) if len(new_state) else np.zeros((0, vectors.shape[1]))
+    similarity = vectors @ centroids.T if len(new_state) else np.zeros((len(texts), 0))
+    assignments = pd.DataFrame(
+        {
+            "text_hash": texts["text_hash"],
+            "theme_id": [index_to_id.get(int(i)) for i in fit.assignments],
+            "similarity": [
+                float(similarity[row, list(index_to_id).index(int(i))]) if int(i) in index_to_id else None
+                for row, i in enumerate(fit.assignments)
+            ],
+        }
+    )
+    con.execute("DELETE FROM segment_theme")
+    con.register("new_assignments", assignments)
+    con.execute("INSERT INTO segment_theme SELECT * FROM new_assignments")
+    con.unregister("new_assignments")
+    return ThemeReport(
+        refitted=True,
+        texts=len(texts),
+        themes_active=len(new_state),
+        themes_new=len(set(new_state["theme_id"]) - matched_ids),
+        themes_retired=len(set(previous["theme_id"]) - matched_ids),
+        unassigned_share=float(np.mean(fit.assignments < 0)) if len(texts) else 0.0,
+    )

@@ -1,0 +1,27 @@
+-- raw_records: every source record as last landed, normalised by its connector.
+-- Grain: one row per (source, source_record_id). Key: (source, source_record_id).
+-- content_hash covers every landed field, so a changed source record is detected and
+-- updated while an unchanged one is left alone (idempotent loads).
+CREATE TABLE IF NOT EXISTS raw_records (
+    source            VARCHAR   NOT NULL,
+    source_record_id  VARCHAR   NOT NULL,
+    channel           VARCHAR   NOT NULL,
+    received_at       TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP,
+    customer_id       VARCHAR,
+    text              VARCHAR   NOT NULL,
+    nps               INTEGER,
+    csat              INTEGER,
+    product           VARCHAR,
+    handle_time_s     DOUBLE,
+    resolution_time_s DOUBLE,
+    language_hint     VARCHAR,
+    turns             JSON,
+    metadata          JSON,
+    payload           JSON,
+    location          VARCHAR   NOT NULL,
+    content_hash      VARCHAR   NOT NULL,
+    first_loaded_at   TIMESTAMP NOT NULL,
+    last_changed_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, source_record_id)
+);

@@ -1,0 +1,61 @@
+-- Outputs of the NLP library, keyed by the content they were computed from so that only
+-- new or changed feedback is processed again.
+
+-- One row per item version the NLP steps have processed (language detected, segmented),
+-- so an item whose text yields no segment is not processed again on every run.
+-- Grain: one row per (feedback_id, content_hash). Key: (feedback_id, content_hash).
+CREATE TABLE IF NOT EXISTS nlp_items (
+    feedback_id     VARCHAR NOT NULL,
+    content_hash    VARCHAR NOT NULL,
+    language        VARCHAR,
+    count_segments  INTEGER NOT NULL,
+    PRIMARY KEY (feedback_id, content_hash)
+);
+
+-- Grain: one row per segment of one version of an item. Key: (feedback_id, content_hash, ordinal).
+CREATE TABLE IF NOT EXISTS nlp_segments (
+    feedback_id   VARCHAR NOT NULL,
+    content_hash  VARCHAR NOT NULL,
+    ordinal       INTEGER NOT NULL,
+    text          VARCHAR NOT NULL,
+    char_start    INTEGER NOT NULL,
+    char_end      INTEGER NOT NULL,
+    text_hash     VARCHAR NOT NULL,
+    PRIMARY KEY (feedback_id, content_hash, ordinal)
+);
+
+-- Grain: one row per (embedding model, normalised text). Key: (model, text_hash).
+-- A re-run never embeds the same text twice.
+CREATE TABLE IF NOT EXISTS embedding_cache (
+    model      VARCHAR NOT NULL,
+    text_hash  VARCHAR NOT NULL,
+    vector     FLOAT[] NOT NULL,
+    PRIMARY KEY (model, text_hash)
+);
+
+-- The theme engine's state. Grain: one row per theme ever created. Key: theme_id.
+-- Ids are never reused or renumbered.
+CREATE TABLE IF NOT EXISTS theme_state (
+    theme_id       VARCHAR PRIMARY KEY,
+    label          VARCHAR NOT NULL,
+    keywords       VARCHAR[] NOT NULL,
+    centroid       FLOAT[] NOT NULL,
+    is_active      BOOLEAN NOT NULL,
+    first_seen_run VARCHAR NOT NULL,
+    last_seen_run  VARCHAR NOT NULL
+);
+
+-- Grain: one row per segment text hash assigned by the latest theme fit. Key: text_hash.
+CREATE TABLE IF NOT EXISTS segment_theme (
+    text_hash   VARCHAR PRIMARY KEY,
+    theme_id    VARCHAR,
+    similarity  DOUBLE
+);
+
+-- Grain: one row per pipeline run. Key: run_id.
+CREATE TABLE IF NOT EXISTS run_log (
+    run_id       VARCHAR PRIMARY KEY,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
+    report       JSON
+);

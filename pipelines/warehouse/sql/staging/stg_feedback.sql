@@ -1,0 +1,25 @@
+-- stg_feedback: raw records renamed and cast into the shape of a feedback item.
+-- Grain: one row per source record. Key: feedback_id (= hash of source and source_record_id).
+CREATE OR REPLACE VIEW stg_feedback AS
+WITH landed AS (
+    SELECT * FROM raw_records
+)
+SELECT
+    'fb_' || substr(md5(source || chr(31) || source_record_id), 1, 16) AS feedback_id,
+    source,
+    source_record_id,
+    channel,
+    received_at,
+    updated_at,
+    customer_id,
+    text,
+    nps,
+    csat,
+    product,
+    handle_time_s,
+    resolution_time_s,
+    language_hint,
+    turns,
+    metadata,
+    content_hash
+FROM landed;

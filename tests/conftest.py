@@ -1,0 +1,81 @@
+"""Shared fixtures: a small generated sample, and a warehouse built from it by the real flow."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.settings import PROJECT_ROOT
+
+SMALL_SAMPLE_ITEMS = 500
+SMALL_SAMPLE_WEEKS = 16
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    db_path: Path
+    sources_path: Path
+    samples_dir: Path
+    report: object  # pipelines.flows.RunReport of the first run
+
+
+def write_sources_yaml(path: Path, samples_dir: Path) -> Path:
+    """A sources.yaml like the bundled one, pointing at another sample folder."""
+    bundled = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text())
+    for source in bundled["sources"]:
+        relative = Path(source["path"]).relative_to("data/samples")
+        source["path"] = str(samples_dir / relative)
+    path.write_text(yaml.safe_dump(bundled, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def small_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from samplegen import generate_samples
+
+    root = tmp_path_factory.mktemp("samples")
+    generate_samples(
+        root / "samples", root / "campaigns.csv", n_items=SMALL_SAMPLE_ITEMS,
+        weeks=SMALL_SAMPLE_WEEKS, end_date=date(2026, 11, 15), seed=11,
+    )
+    return root / "samples"
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory, small_samples: Path, prefect_harness) -> BuiltWarehouse:
+    from pipelines.flows import voc_pipeline
+
+    root = tmp_path_factory.mktemp("warehouse")
+    sources_path = write_sources_yaml(root / "sources.yaml", small_samples)
+    db_path = root / "voc.duckdb"
+    report = voc_pipeline(db_path=db_path, sources_path=sources_path)
+    return BuiltWarehouse(db_path, sources_path, small_samples, report)
+
+
+@pytest.fixture(scope="session")
+def published_db(request: pytest.FixtureRequest) -> Path:
+    """A published snapshot built by the real pipeline on a small generated sample."""
+    # TEMPORARY during parallel development (removed at integration).
+    if os.environ.get("VOC_DEV_PUBLISHED_DB"):
+        return Path(os.environ["VOC_DEV_PUBLISHED_DB"])
+    return request.getfixturevalue("built_warehouse").db_path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline_models() -> None:
+    # Nothing may reach a model hub at run time.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -1,0 +1,156 @@
+"""The real Prefect flow on a small generated sample, into a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.settings import get_settings
+from pipelines.warehouse.db import check_contracts, load_contracts, publish_snapshot, table_fingerprints
+
+# Landing times are stamped per run; everything else must be identical on a re-run.
+RUN_STAMPED_COLUMNS = {"raw_records": "first_loaded_at, last_changed_at", "quarantine": "first_seen_at"}
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def copy_warehouse(src_db: Path, dest_dir: Path) -> Path:
+    """Copy a published snapshot and its work file, to run again without touching the original."""
+    settings = get_settings()
+    dest_db = dest_dir / src_db.name
+    shutil.copyfile(src_db, dest_db)
+    shutil.copyfile(settings.work_db_path(src_db), settings.work_db_path(dest_db))
+    return dest_db
+
+
+def fingerprints(db: Path) -> dict[str, tuple[int, str]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [t for t in load_contracts() if t not in RUN_STAMPED_COLUMNS]
+        result = table_fingerprints(con, tables)
+        for table, columns in RUN_STAMPED_COLUMNS.items():
+            con.execute(f"CREATE TEMP VIEW {table}_content AS SELECT * EXCLUDE ({columns}) FROM {table}")
+            result[table] = table_fingerprints(con, [f"{table}_content"])[f"{table}_content"]
+        return result
+
+
+def test_all_four_channels_land_and_bad_records_are_quarantined(built_warehouse):
+    db = built_warehouse.db_path
+    channels = dict(query(db, "SELECT channel, count(*) FROM feedback GROUP BY channel"))
+    assert set(channels) == {"ticket", "survey", "call", "social"}
+    assert all(count > 0 for count in channels.values())
+    reasons = [r for (r,) in query(db, "SELECT DISTINCT reason FROM quarantine")]
+    assert reasons, "the samples plant malformed records; none were quarantined"
+    for source in built_warehouse.report.sources:
+        assert source["read"] == source["loaded"] + source["quarantined"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert check_contracts(con) == []
+
+
+def test_segments_point_into_their_feedback_text(built_warehouse):
+    rows = query(
+        built_warehouse.db_path,
+        """SELECT f.text, s.text, s.char_start, s.char_end, f.channel
+           FROM segments s JOIN feedback f USING (feedback_id)""",
+    )
+    assert len(rows) > 0
+    for full_text, segment, start, end, _ in rows:
+        assert full_text[start:end] == segment
+    # Calls: only the customer's words become segments.
+    call_rows = [r for r in rows if r[4] == "call"]
+    assert call_rows
+    for full_text, _, start, _, _ in call_rows:
+        line_start = full_text.rfind("\n", 0, start) + 1
+        assert full_text[line_start:].startswith("Customer:")
+
+
+def test_themes_have_distinct_labels_and_weekly_shares(built_warehouse):
+    db = built_warehouse.db_path
+    themes = query(db, "SELECT theme_id, label, count_segments FROM themes")
+    assert len(themes) >= 3
+    labels = [label for _, label, _ in themes]
+    assert len(set(labels)) == len(labels) and all(label.strip() for label in labels)
+    assigned, total = query(db, "SELECT count(theme_id), count(*) FROM segments")[0]
+    assert assigned / total > 0.5
+    bad_shares = query(db, "SELECT count(*) FROM theme_weekly WHERE share_of_items <= 0 OR share_of_items > 1")
+    assert bad_shares == [(0,)]
+    weekly_total = query(db, "SELECT sum(count_segments) FROM theme_weekly")[0][0]
+    assert weekly_total == assigned
+
+
+def test_rerun_on_same_inputs_changes_nothing(built_warehouse, tmp_path):
+    from pipelines.flows import voc_pipeline
+
+    db = copy_warehouse(built_warehouse.db_path, tmp_path)
+    before = fingerprints(db)
+    report = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path)
+    assert all(s["counts"]["inserted"] == 0 and s["counts"]["updated"] == 0 for s in report.sources)
+    assert report.understand["items_processed"] == 0
+    assert report.embed["embedded_now"] == 0
+    assert report.themes["refitted"] is False
+    assert fingerprints(db) == before
+    assert query(db, "SELECT count(*) FROM run_log")[0][0] == 2
+
+
+def test_changed_and_new_records_update_only_themselves(built_warehouse, tmp_path):
+    from pipelines.flows import voc_pipeline
+
+    samples = tmp_path / "samples"
+    shutil.copytree(built_warehouse.samples_dir, samples)
+    db = copy_warehouse(built_warehouse.db_path, tmp_path)
+    sources_path = tmp_path / "sources.yaml"
+    sources_path.write_text(built_warehouse.sources_path.read_text().replace(str(built_warehouse.samples_dir), str(samples)))
+
+    # Change one ticket's description and add a page with one new ticket.
+    pages = sorted((samples / "tickets").glob("tickets_page_*.json"))
+    page = json.loads(pages[0].read_text())
+    changed = page["tickets"][0]
+    changed["description"] = "Update: the parcel finally arrived but the box was crushed and the lamp is broken."
+    pages[0].write_text(json.dumps(page))
+    new_ticket = {**changed, "id": 987654321, "description": "My gift card code is not accepted at checkout."}
+    new_page = {"tickets": [new_ticket], "count": 1, "end_of_stream": True, "next_page": None}
+    (samples / "tickets" / "tickets_page_999.json").write_text(json.dumps(new_page))
+
+    themes_before = dict(query(db, "SELECT theme_id, label FROM themes"))
+    report = voc_pipeline(db_path=db, sources_path=sources_path)
+    tickets = next(s for s in report.sources if s["channel"] == "ticket")
+    assert tickets["counts"]["inserted"] == 1
+    assert tickets["counts"]["updated"] == 1
+    others = [s for s in report.sources if s["channel"] != "ticket"]
+    assert all(s["counts"]["inserted"] == 0 and s["counts"]["updated"] == 0 for s in others)
+    assert report.understand["items_processed"] == 2
+
+    text = query(db, "SELECT text FROM feedback WHERE source_record_id = ?", [str(changed["id"])])[0][0]
+    assert "lamp is broken" in text
+    segment_texts = [t for (t,) in query(
+        db, "SELECT s.text FROM segments s JOIN feedback f USING (feedback_id) WHERE f.source_record_id = ?",
+        [str(changed["id"])],
+    )]
+    assert any("lamp is broken" in t for t in segment_texts)
+    # Theme identity survives the refit: most themes keep their id and label.
+    themes_after = dict(query(db, "SELECT theme_id, label FROM themes"))
+    kept = set(themes_before) & set(themes_after)
+    assert len(kept) >= 0.8 * len(themes_before)
+
+
+def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):
+    db = copy_warehouse(built_warehouse.db_path, tmp_path)
+    reader = duckdb.connect(str(db), read_only=True)
+    try:
+        runs_seen_by_open_reader = reader.execute("SELECT count(*) FROM run_log").fetchone()[0]
+        work = get_settings().work_db_path(db)
+        with duckdb.connect(str(work)) as con:
+            con.execute("INSERT INTO run_log VALUES ('run_extra', now()::TIMESTAMP, now()::TIMESTAMP, '{}')")
+        publish_snapshot(work, db)
+        # The reader that was open keeps its consistent snapshot; a new reader sees the new one.
+        assert reader.execute("SELECT count(*) FROM run_log").fetchone()[0] == runs_seen_by_open_reader
+        assert query(db, "SELECT count(*) FROM run_log")[0][0] == runs_seen_by_open_reader + 1
+    finally:
+        reader.close()
+    assert not list(tmp_path.glob(".*.publishing"))
