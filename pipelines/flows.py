@@ -29,6 +29,7 @@ from pipelines.warehouse.db import (
     apply_layers,
     check_contracts,
     connect,
+    fetch_row,
     init_schema,
     publish_snapshot,
 )
@@ -86,10 +87,10 @@ def build_marts(work_db: Path) -> dict:
         if violations:
             raise RuntimeError("warehouse contracts violated; not publishing:\n" + "\n".join(violations))
         counts = {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # trusted names
+            table: fetch_row(con, f"SELECT count(*) FROM {table}")[0]  # trusted names
             for table in ("feedback", "segments", "themes", "theme_weekly", "quarantine")
         }
-        counts["channels"] = con.execute("SELECT count(DISTINCT channel) FROM feedback").fetchone()[0]
+        counts["channels"] = fetch_row(con, "SELECT count(DISTINCT channel) FROM feedback")[0]
     return counts
 
 

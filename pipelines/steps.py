@@ -23,7 +23,7 @@ from nlp.segment import segment_items
 from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
-from pipelines.warehouse.db import LandCounts, land_quarantine, land_records
+from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
 
 T = TypeVar("T")
 # Called with (units done, units total) so the CLI can draw a progress bar.
@@ -146,7 +146,7 @@ def understand_items(
     )
     items_total, segments_total = con.execute(
         "SELECT (SELECT count(*) FROM nlp_items), (SELECT count(*) FROM nlp_segments)"
-    ).fetchone()
+    ).fetchall()[0]
     return UnderstandReport(len(pending), created, items_total, segments_total)
 
 
@@ -178,7 +178,7 @@ def embed_segments(
            ORDER BY text_hash""",
         [embedder.model_id],
     ).df()
-    total = con.execute("SELECT count(DISTINCT text_hash) FROM nlp_segments").fetchone()[0]
+    total = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing.iloc[start : start + EMBED_BATCH]
         vectors = embedder.encode(batch["text"].tolist())
@@ -227,16 +227,16 @@ def update_themes(
 ) -> ThemeReport:
     """Refit themes when segment texts changed; keep theme ids stable across refits."""
     texts, vectors = _current_texts_and_vectors(con, model_id)
-    unassigned_texts = con.execute(
+    unassigned_texts = fetch_row(con, 
         """SELECT count(DISTINCT text_hash) FROM nlp_segments
            WHERE text_hash NOT IN (SELECT text_hash FROM segment_theme)"""
-    ).fetchone()[0]
-    stale_assignments = con.execute(
+    )[0]
+    stale_assignments = fetch_row(con, 
         "SELECT count(*) FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)"
-    ).fetchone()[0]
-    active = con.execute("SELECT count(*) FROM theme_state WHERE is_active").fetchone()[0]
+    )[0]
+    active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]
     if active and not unassigned_texts and not stale_assignments:
-        share = con.execute("SELECT avg((theme_id IS NULL)::INT) FROM segment_theme").fetchone()[0]
+        share = con.execute("SELECT avg((theme_id IS NULL)::INT) FROM segment_theme").fetchall()[0][0]
         return ThemeReport(False, len(texts), active, 0, 0, float(share or 0.0))
 
     fit = fit_themes(texts["text"].tolist(), vectors, config)

@@ -30,6 +30,15 @@ SCHEMA_LAYERS = ("raw", "staging")
 MODEL_LAYERS = ("core", "marts")
 
 
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    """The first row of a query, with the result fully consumed.
+
+    DuckDB 2.0 keeps a result open after ``fetchone()``, which blocks some later calls on the
+    same connection (e.g. ``unregister``); fetching all rows closes it.
+    """
+    return con.execute(sql, params or []).fetchall()[0]
+
+
 def read_sql(relative_path: str) -> str:
     return (SQL_DIR / relative_path).read_text(encoding="utf-8")
 
@@ -132,7 +141,7 @@ def land_records(
                                  payload::JSON AS payload)
                FROM landing_frame"""
         )
-        inserted, updated, unchanged = con.execute(read_sql("dml/land_counts.sql")).fetchone()
+        inserted, updated, unchanged = fetch_row(con, read_sql("dml/land_counts.sql"))
         con.execute(read_sql("dml/upsert_raw_records.sql"))
     finally:
         con.unregister("landing_frame")
@@ -168,9 +177,9 @@ def land_quarantine(
     ).drop_duplicates("quarantine_id")
     con.register("rejected", frame)
     try:
-        before = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+        before = fetch_row(con, "SELECT count(*) FROM quarantine")[0]
         con.execute(read_sql("dml/upsert_quarantine.sql"))
-        after = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+        after = fetch_row(con, "SELECT count(*) FROM quarantine")[0]
     finally:
         con.unregister("rejected")
     return after - before
@@ -193,28 +202,34 @@ def check_contracts(con: duckdb.DuckDBPyConnection, path: Path = CONTRACTS_PATH)
         key = ", ".join(contract["key"])
         duplicates = con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if duplicates:
             violations.append(f"{table}: {duplicates} duplicated keys ({key})")
+        for column in contract.get("unique", []):
+            repeated = con.execute(
+                f"SELECT count(*) FROM (SELECT {column} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+            ).fetchall()[0][0]
+            if repeated:
+                violations.append(f"{table}.{column}: {repeated} repeated values")
         for column in contract.get("not_null", []) + contract["key"]:
-            nulls = con.execute(f"SELECT count(*) FROM {table} WHERE {column} IS NULL").fetchone()[0]
+            nulls = fetch_row(con, f"SELECT count(*) FROM {table} WHERE {column} IS NULL")[0]
             if nulls:
                 violations.append(f"{table}.{column}: {nulls} nulls")
         for column, target in contract.get("references", {}).items():
             parent_table, parent_column = target.split(".")
-            orphans = con.execute(
+            orphans = fetch_row(con, 
                 f"""SELECT count(*) FROM {table} AS child
                     WHERE child.{column} IS NOT NULL AND NOT EXISTS (
                         SELECT 1 FROM {parent_table} AS parent
                         WHERE parent.{parent_column} = child.{column})"""
-            ).fetchone()[0]
+            )[0]
             if orphans:
                 violations.append(f"{table}.{column}: {orphans} values missing from {target}")
         for column, allowed in contract.get("accepted_values", {}).items():
-            bad = con.execute(
+            bad = fetch_row(con, 
                 f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL AND {column} <> ALL(?)",
                 [allowed],
-            ).fetchone()[0]
+            )[0]
             if bad:
                 violations.append(f"{table}.{column}: {bad} values outside {allowed}")
     return violations
@@ -252,6 +267,6 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) ->
         count, checksum = con.execute(
             f"SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, chr(30) ORDER BY t::VARCHAR), '')) "
             f"FROM {table} AS t"
-        ).fetchone()
+        ).fetchall()[0]
         fingerprints[table] = (count, checksum)
     return fingerprints

@@ -1,0 +1,113 @@
+"""Warehouse landing, contracts and layers on a real DuckDB file (no orchestrator)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn
+from pipelines.warehouse.db import (
+    MODEL_LAYERS,
+    apply_layers,
+    check_contracts,
+    connect,
+    init_schema,
+    land_quarantine,
+    land_records,
+)
+
+LANDED = datetime(2026, 11, 16, 6, 0)
+
+
+def record(record_id: str, text: str = "My parcel is two weeks late.", **fields) -> FeedbackRecord:
+    return FeedbackRecord(
+        source="tickets", source_record_id=record_id, channel="ticket",
+        received_at=datetime(2026, 10, 5, 9, 30), text=text, location=f"page.json#{record_id}",
+        payload={"id": record_id, "description": text}, customer_id="c1", **fields,
+    )
+
+
+@pytest.fixture
+def con(tmp_path):
+    with connect(tmp_path / "w.duckdb") as connection:
+        init_schema(connection)
+        yield connection
+
+
+def test_landing_is_idempotent_and_updates_changed_records(con):
+    first = land_records(con, [record("1"), record("2")], LANDED)
+    assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+    again = land_records(con, [record("1"), record("2")], LANDED)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    changed = land_records(con, [record("1", text="Now it arrived broken."), record("3")], LANDED)
+    assert (changed.inserted, changed.updated, changed.unchanged) == (1, 1, 0)
+    rows = dict(con.execute("SELECT source_record_id, text FROM raw_records").fetchall())
+    assert rows == {"1": "Now it arrived broken.", "2": "My parcel is two weeks late.", "3": "My parcel is two weeks late."}
+
+
+def test_moving_a_record_to_another_file_is_not_a_change(con):
+    land_records(con, [record("1")], LANDED)
+    moved = land_records(con, [replace(record("1"), location="page_002.json#0")], LANDED)
+    assert moved.unchanged == 1
+
+
+def test_scores_turns_and_metadata_survive_landing(con):
+    call = replace(
+        record("9", text="Agent: Hello\nCustomer: My card was charged twice."),
+        channel="call", nps=3, csat=1, handle_time_s=412.0,
+        turns=(Turn("agent", 0, 900, 0, 12), Turn("customer", 900, 4000, 13, 49)),
+        metadata={"queue": "billing"},
+    )
+    land_records(con, [call], LANDED)
+    nps, csat, handle, turns, metadata = con.execute(
+        "SELECT nps, csat, handle_time_s, turns->>'$[1].speaker', metadata->>'queue' FROM raw_records"
+    ).fetchone()
+    assert (nps, csat, handle, turns, metadata) == (3, 1, 412.0, "customer", "billing")
+
+
+def test_quarantine_is_idempotent_and_keeps_the_payload(con):
+    bad = [
+        QuarantinedRecord("surveys", "survey.csv:7", "score out of range: NPS 14", "R_1,2026-10-01,14,,great"),
+        QuarantinedRecord("social", "posts.jsonl:3", "malformed JSON line", '{"id": "1", "text": "tru\x00'),
+    ]
+    assert land_quarantine(con, bad, LANDED) == 2
+    assert land_quarantine(con, bad, LANDED) == 0
+    payloads = [p for (p,) in con.execute("SELECT raw_payload FROM quarantine ORDER BY location").fetchall()]
+    assert payloads[0] == '{"id": "1", "text": "tru\\x00'
+    assert payloads[1] == "R_1,2026-10-01,14,,great"
+
+
+def test_contracts_catch_duplicates_nulls_and_orphans(con):
+    land_records(con, [record("1")], LANDED)
+    con.execute(
+        "INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback"
+    )
+    con.execute(
+        """INSERT INTO nlp_segments SELECT feedback_id, content_hash, 0, text, 0, length(text), 'h1'
+           FROM stg_feedback"""
+    )
+    con.execute("INSERT INTO segment_theme VALUES ('h1', 'T9999', 0.9)")  # a theme that does not exist
+    apply_layers(con, MODEL_LAYERS)
+    violations = check_contracts(con)
+    assert any("segments.theme_id" in v and "themes.theme_id" in v for v in violations)
+
+    con.execute("INSERT INTO theme_state VALUES ('T9999', 'parcel late', ['parcel'], [1.0], true, 'r1', 'r1')")
+    apply_layers(con, MODEL_LAYERS)
+    assert check_contracts(con) == []
+
+    con.execute("INSERT INTO theme_state VALUES ('T0001', 'parcel late', ['late'], [1.0], true, 'r1', 'r1')")
+    apply_layers(con, MODEL_LAYERS)
+    assert any("themes.label" in v for v in check_contracts(con))
+
+
+def test_feedback_takes_detected_language_and_keys_are_stable(con):
+    land_records(con, [record("1")], LANDED)
+    con.execute("INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 0 FROM stg_feedback")
+    apply_layers(con, MODEL_LAYERS)
+    feedback_id, language = con.execute("SELECT feedback_id, language FROM feedback").fetchone()
+    assert language == "en"
+    assert feedback_id.startswith("fb_") and len(feedback_id) == 19
+    apply_layers(con, MODEL_LAYERS)
+    assert con.execute("SELECT feedback_id FROM feedback").fetchone()[0] == feedback_id
