@@ -117,7 +117,7 @@ def serve_dashboard(db: Path, port: int, address: str) -> None:
     ]
     console.print(f"Dashboard on http://{address}:{port} (Ctrl-C stops it)")
     try:
-        subprocess.run(command, env=env, check=False)
+        subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=False)
     except KeyboardInterrupt:
         pass
 

@@ -1,0 +1,30 @@
+"""Dashboard entry point: ``streamlit run dashboard/app.py``.
+
+Sets up the page, refuses politely when nothing is published yet, then hands over to the
+page the user picked. Pages read the snapshot through ``dashboard.data``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.data import published_db_path
+
+st.set_page_config(page_title="Voice of customer", page_icon=":material/forum:", layout="wide")
+
+db_path = published_db_path()
+if not db_path.is_file():
+    st.info(
+        "No data yet: run `voc run` to build the warehouse and publish a snapshot "
+        "(the dashboard reads the file set by `VOC_DB_PATH`)."
+    )
+    st.stop()
+
+page = st.navigation(
+    [
+        st.Page(
+            "pages/top_themes.py", title="Top themes", icon=":material/leaderboard:", default=True
+        ),
+    ]
+)
+page.run()
