@@ -16,6 +16,10 @@ from rich.table import Table
 
 from pipelines.settings import PROJECT_ROOT, get_settings
 
+# With no Prefect server configured, each run starts a temporary one; on a busy 2-core
+# machine it can take longer than Prefect's default 20 s to come up.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
 app = typer.Typer(help="Voice-of-customer feedback mining.", no_args_is_help=True, add_completion=False)
 console = Console()
 
@@ -25,7 +29,10 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="Published warehouse
 def _print_report(report) -> None:
     sources = Table(title="Collected")
     for column in ("source", "channel", "read", "loaded", "new", "changed", "unchanged", "quarantined"):
-        sources.add_column(column, justify="left" if column in ("source", "channel") else "right")
+        if column in ("source", "channel"):
+            sources.add_column(column, no_wrap=True)
+        else:
+            sources.add_column(column, justify="right")
     for s in report.sources:
         c = s["counts"]
         sources.add_row(
@@ -39,7 +46,7 @@ def _print_report(report) -> None:
             reasons[f"{s['source']}: {reason}"] = count
     if reasons:
         quarantine = Table(title="Quarantined, by reason")
-        quarantine.add_column("source: reason")
+        quarantine.add_column("source: reason", no_wrap=True)
         quarantine.add_column("records", justify="right")
         for reason, count in sorted(reasons.items()):
             quarantine.add_row(reason, str(count))

@@ -20,7 +20,7 @@ import pandas as pd
 from nlp.embeddings import Embedder, text_hash
 from nlp.language import detect_languages
 from nlp.segment import segment_items
-from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
+from nlp.themes import ThemeConfig, fit_themes, match_themes
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
@@ -243,9 +243,9 @@ def update_themes(
     previous = con.execute(
         "SELECT theme_id, label, keywords, centroid FROM theme_state WHERE is_active ORDER BY theme_id"
     ).df()
-    every_id_ever = [row[0] for row in con.execute("SELECT theme_id FROM theme_state").fetchall()]
+    retired_ids = [row[0] for row in con.execute("SELECT theme_id FROM theme_state WHERE NOT is_active").fetchall()]
     previous["centroid"] = [np.asarray(c, dtype=np.float32) for c in previous["centroid"]]
-    theme_ids = match_themes(fit.themes, previous, config, existing_ids=every_id_ever)
+    theme_ids = match_themes(fit.themes, previous, config, retired_ids=retired_ids)
 
     new_state = fit.themes.assign(theme_id=fit.themes["theme_index"].map(theme_ids))
     matched_ids = set(previous["theme_id"]) & set(new_state["theme_id"])
@@ -258,17 +258,17 @@ def update_themes(
                    is_active = true, last_seen_run = excluded.last_seen_run""",
             [row.theme_id, row.label, list(row.keywords), [float(x) for x in row.centroid], run_id, run_id],
         )
-    index_to_id = dict(zip(new_state["theme_index"], new_state["theme_id"]))
-    centroids = np.vstack(new_state["centroid"].to_numpy()) if len(new_state) else np.zeros((0, vectors.shape[1]))
-    similarity = vectors @ centroids.T if len(new_state) else np.zeros((len(texts), 0))
+    # Similarity of each text to the centroid of the theme it was assigned to.
+    centroids = np.vstack(new_state["centroid"].to_numpy()) if len(new_state) else np.zeros((1, vectors.shape[1]))
+    row_of_index = {int(index): row for row, index in enumerate(new_state["theme_index"])}
+    assigned_rows = np.array([row_of_index.get(int(i), -1) for i in fit.assignments], dtype=int)
+    similarity = np.einsum("ij,ij->i", vectors, centroids[np.maximum(assigned_rows, 0)])
+    theme_id_of_row = new_state["theme_id"].to_numpy()
     assignments = pd.DataFrame(
         {
             "text_hash": texts["text_hash"],
-            "theme_id": [index_to_id.get(int(i)) for i in fit.assignments],
-            "similarity": [
-                float(similarity[row, list(index_to_id).index(int(i))]) if int(i) in index_to_id else None
-                for row, i in enumerate(fit.assignments)
-            ],
+            "theme_id": [theme_id_of_row[r] if r >= 0 else None for r in assigned_rows],
+            "similarity": np.where(assigned_rows >= 0, similarity, np.nan),
         }
     )
     con.execute("DELETE FROM segment_theme")
