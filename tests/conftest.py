@@ -66,12 +66,9 @@ def built_warehouse(tmp_path_factory, small_samples: Path, prefect_harness) -> B
 
 
 @pytest.fixture(scope="session")
-def published_db(request: pytest.FixtureRequest) -> Path:
+def published_db(built_warehouse: BuiltWarehouse) -> Path:
     """A published snapshot built by the real pipeline on a small generated sample."""
-    # TEMPORARY during parallel development (removed at integration).
-    if os.environ.get("VOC_DEV_PUBLISHED_DB"):
-        return Path(os.environ["VOC_DEV_PUBLISHED_DB"])
-    return request.getfixturevalue("built_warehouse").db_path
+    return built_warehouse.db_path
 
 
 @pytest.fixture(autouse=True, scope="session")

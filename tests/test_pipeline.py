@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -148,9 +150,16 @@ def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):
         with duckdb.connect(str(work)) as con:
             con.execute("INSERT INTO run_log VALUES ('run_extra', now()::TIMESTAMP, now()::TIMESTAMP, '{}')")
         publish_snapshot(work, db)
-        # The reader that was open keeps its consistent snapshot; a new reader sees the new one.
+        # The reader that was open keeps its consistent snapshot; a new reader (another
+        # process, as the dashboard is) sees the new one.
         assert reader.execute("SELECT count(*) FROM run_log").fetchone()[0] == runs_seen_by_open_reader
-        assert query(db, "SELECT count(*) FROM run_log")[0][0] == runs_seen_by_open_reader + 1
+        new_reader = subprocess.run(
+            [sys.executable, "-c",
+             "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True);"
+             "print(con.execute('SELECT count(*) FROM run_log').fetchall()[0][0])", str(db)],
+            capture_output=True, text=True, check=True,
+        )
+        assert int(new_reader.stdout) == runs_seen_by_open_reader + 1
     finally:
         reader.close()
     assert not list(tmp_path.glob(".*.publishing"))
