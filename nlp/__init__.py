@@ -1,0 +1,1 @@
+"""Pure NLP functions: no Prefect, DuckDB or Streamlit imports."""

@@ -1,0 +1,81 @@
+"""Load config/nlp.yaml into typed, frozen settings for each NLP stage.
+
+Unknown keys are errors (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from nlp.language import LanguageConfig
+from nlp.segment import ContentRule, SegmentConfig
+from nlp.themes import HdbscanConfig, ThemeConfig, UmapConfig, VectorizerConfig
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NlpConfig:
+    version: int
+    language: LanguageConfig
+    segment: SegmentConfig
+    themes: ThemeConfig
+
+
+def _build(cls: type[T], section: Mapping[str, Any], **converted: Any) -> T:
+    """Instantiate a dataclass from a YAML mapping, rejecting unknown keys; lists become tuples."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = set(section) - known
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} settings: {sorted(unknown)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    values.update(converted)
+    return cls(**values)
+
+
+def _content_rule(section: Mapping[str, Any]) -> ContentRule:
+    return _build(
+        ContentRule,
+        section,
+        phatic_words=frozenset(str(w).lower() for w in section.get("phatic_words", [])),
+        filler_words=frozenset(str(w).lower() for w in section.get("filler_words", [])),
+    )
+
+
+def _segment_config(section: Mapping[str, Any]) -> SegmentConfig:
+    return _build(
+        SegmentConfig,
+        section,
+        trained_pipelines=dict(section.get("trained_pipelines", {})),
+        content=_content_rule(section.get("content", {})),
+    )
+
+
+def _theme_config(section: Mapping[str, Any]) -> ThemeConfig:
+    return _build(
+        ThemeConfig,
+        section,
+        umap=_build(UmapConfig, section.get("umap", {})),
+        hdbscan=_build(HdbscanConfig, section.get("hdbscan", {})),
+        vectorizer=_build(VectorizerConfig, section.get("vectorizer", {})),
+    )
+
+
+def parse_nlp_config(document: Mapping[str, Any]) -> NlpConfig:
+    return NlpConfig(
+        version=int(document["version"]),
+        language=_build(LanguageConfig, document.get("language", {})),
+        segment=_segment_config(document.get("segment", {})),
+        themes=_theme_config(document.get("themes", {})),
+    )
+
+
+def load_nlp_config(path: Path | str) -> NlpConfig:
+    """Read and validate the NLP settings file (e.g. Settings.nlp_config_path)."""
+    with open(path, encoding="utf-8") as handle:
+        return parse_nlp_config(yaml.safe_load(handle))

@@ -1,0 +1,432 @@
+"""Themes: BERTopic clusters of segment embeddings, readable labels, ids stable across runs.
+
+`fit_themes` builds a real BERTopic from injected, seeded components (UMAP, HDBSCAN,
+CountVectorizer, ClassTfidfTransformer) on precomputed embeddings, so the same inputs always
+give the same themes. Identity across runs is not BERTopic's topic number (that is just a
+size rank) but a `theme_id` carried over by `match_themes` when a new theme's centroid is
+close to a previous one's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from nlp.embeddings import l2_normalise
+
+if TYPE_CHECKING:  # BERTopic pulls in torch, UMAP and numba: import only when fitting
+    from bertopic import BERTopic
+
+THEME_COLUMNS = ["theme_index", "label", "keywords", "size", "centroid"]
+THEME_ID_PREFIX = "T"
+UNASSIGNED = -1
+_THEME_ID = re.compile(rf"^{THEME_ID_PREFIX}(\d+)$")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’][^\W\d_])*", re.UNICODE)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# BERTopic joins a theme's texts with spaces before counting words; ending every text with
+# this separator lets the analyzer keep n-grams inside one text ("arrives tried" is noise).
+TEXT_BOUNDARY = "\u2029"
+# Members (closest to the centroid first) read when phrasing a label.
+_LABEL_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class UmapConfig:
+    n_neighbors: int = 15
+    n_components: int = 5
+    min_dist: float = 0.0
+    metric: str = "cosine"
+
+
+@dataclass(frozen=True)
+class HdbscanConfig:
+    min_samples: int = 5
+    metric: str = "euclidean"
+    cluster_selection_method: str = "eom"
+
+
+@dataclass(frozen=True)
+class VectorizerConfig:
+    # spaCy stop-word lists to merge (sklearn only has English).
+    stop_word_languages: tuple[str, ...] = ("en",)
+    ngram_range: tuple[int, int] = (1, 2)
+    # Counted over one concatenated document per theme, so 1 keeps theme-specific words.
+    min_df: int = 1
+
+
+@dataclass(frozen=True)
+class ThemeConfig:
+    embedding_backend: str = "minilm"
+    seed: int = 42
+    # Smallest theme HDBSCAN may form (its min_cluster_size).
+    min_topic_size: int = 15
+    # Fewer texts than this are not clustered: everything stays unassigned.
+    min_texts: int = 50
+    umap: UmapConfig = field(default_factory=UmapConfig)
+    hdbscan: HdbscanConfig = field(default_factory=HdbscanConfig)
+    vectorizer: VectorizerConfig = field(default_factory=VectorizerConfig)
+    n_keywords: int = 10
+    # HDBSCAN often splits one intent by phrasing; themes whose centroids are at least this
+    # similar (average linkage) are merged.
+    merge_threshold: float = 0.7
+    outlier_threshold: float = 0.3
+    match_threshold: float = 0.8
+    assign_threshold: float = 0.4
+    # Longest phrase (in words) used for the second half of a label.
+    label_phrase_words: int = 4
+
+
+@dataclass(frozen=True)
+class ThemeFit:
+    # Row index into `themes` per input text; -1 = unassigned.
+    assignments: np.ndarray
+    # theme_index (0 = largest), label, keywords (list[str]), size, centroid (unit vector).
+    themes: pd.DataFrame
+
+
+# ---------------------------------------------------------------------------- components
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """Word tokens for c-TF-IDF; Chinese runs are cut into words with jieba."""
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        if _HAN.search(token):
+            tokens.extend(w for w in _jieba_cut(token) if w.strip())
+        else:
+            tokens.append(token)
+    return tokens
+
+
+@dataclass(frozen=True)
+class KeywordAnalyzer:
+    """CountVectorizer analyzer: lowercase tokens minus stop words, n-grams within one text."""
+
+    stop_words: frozenset[str]
+    ngram_range: tuple[int, int]
+
+    def __call__(self, document: str) -> list[str]:
+        features: list[str] = []
+        low, high = self.ngram_range
+        for text in document.split(TEXT_BOUNDARY):
+            tokens = [t for t in keyword_tokens(text.lower()) if t not in self.stop_words]
+            for n in range(low, high + 1):
+                features.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return features
+
+
+def _jieba_cut(text: str) -> list[str]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut(text)
+
+
+@lru_cache(maxsize=4)
+def _stop_words(languages: tuple[str, ...]) -> tuple[str, ...]:
+    import spacy
+
+    words: set[str] = set()
+    for language in languages:
+        words |= {w.lower() for w in spacy.blank(language).Defaults.stop_words}
+    # Our tokenizer keeps contractions whole; spaCy's lists only hold their pieces ("n't").
+    words |= {"don't", "can't", "doesn't", "didn't", "won't", "isn't", "i'm", "i've", "it's"}
+    return tuple(sorted(words))
+
+
+def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
+    """A BERTopic whose every stage is an explicit, seeded component."""
+    from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    umap_model = UMAP(
+        n_neighbors=max(2, min(config.umap.n_neighbors, n_texts - 1)),
+        n_components=config.umap.n_components,
+        min_dist=config.umap.min_dist,
+        metric=config.umap.metric,
+        random_state=config.seed,
+        n_jobs=1,  # a seeded UMAP is single-threaded anyway; saying so avoids its warning
+        low_memory=True,
+    )
+    hdbscan_model = HDBSCAN(
+        min_cluster_size=config.min_topic_size,
+        min_samples=config.hdbscan.min_samples,
+        metric=config.hdbscan.metric,
+        cluster_selection_method=config.hdbscan.cluster_selection_method,
+        prediction_data=False,
+    )
+    analyzer = KeywordAnalyzer(
+        stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
+        ngram_range=(int(config.vectorizer.ngram_range[0]), int(config.vectorizer.ngram_range[1])),
+    )
+    vectorizer_model = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df)
+    return BERTopic(
+        umap_model=umap_model,
+        hdbscan_model=hdbscan_model,
+        vectorizer_model=vectorizer_model,
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        top_n_words=config.n_keywords,
+        min_topic_size=config.min_topic_size,
+        calculate_probabilities=False,
+        # Anything but "english" stops BERTopic from deleting every non-ASCII character
+        # (accents, Cyrillic, Chinese, and our TEXT_BOUNDARY) before counting words.
+        language="multilingual",
+        verbose=False,
+    )
+
+
+# ---------------------------------------------------------------------------- fitting
+
+
+def _empty_fit(n_texts: int) -> ThemeFit:
+    return ThemeFit(np.full(n_texts, UNASSIGNED, dtype=np.int64), pd.DataFrame(columns=THEME_COLUMNS))
+
+
+def fit_themes(texts: list[str], embeddings: np.ndarray, config: ThemeConfig) -> ThemeFit:
+    """Cluster texts into themes; outliers join the nearest theme above `outlier_threshold`."""
+    if len(texts) != len(embeddings):
+        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    if len(texts) < max(config.min_texts, config.min_topic_size * 2):
+        return _empty_fit(len(texts))
+    embeddings = l2_normalise(embeddings)
+    documents = [text + TEXT_BOUNDARY for text in texts]
+    model = build_topic_model(config, len(texts))
+    topics, _ = model.fit_transform(documents, embeddings=embeddings)
+    if (np.asarray(topics) == UNASSIGNED).all():
+        return _empty_fit(len(texts))
+    _merge_similar_topics(model, documents, embeddings, config.merge_threshold)
+    topics = np.asarray(model.topics_)
+    if (topics == UNASSIGNED).any():
+        topics = np.asarray(
+            model.reduce_outliers(
+                documents, list(topics), strategy="embeddings", embeddings=embeddings, threshold=config.outlier_threshold
+            )
+        )
+        # Keywords must describe the final membership, not the pre-reassignment one. BERTopic
+        # warns that custom topics bypass its centroids; we compute centroids ourselves.
+        with _quiet_bertopic():
+            model.update_topics(
+                documents, topics=list(topics), vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model
+            )
+    assignments, order = _rank_by_size(topics)
+    themes = _describe_themes(model, texts, embeddings, assignments, order, config)
+    return ThemeFit(assignments, themes)
+
+
+@contextmanager
+def _quiet_bertopic() -> Iterator[None]:
+    logger = logging.getLogger("BERTopic")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _merge_similar_topics(model: BERTopic, documents: list[str], embeddings: np.ndarray, threshold: float) -> None:
+    topics = np.asarray(model.topics_)
+    present = sorted(int(t) for t in set(topics.tolist()) if t != UNASSIGNED)
+    if len(present) < 2:
+        return
+    from sklearn.cluster import AgglomerativeClustering
+
+    centroids = l2_normalise(np.vstack([embeddings[topics == t].mean(axis=0) for t in present]))
+    groups = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
+    ).fit_predict(centroids)
+    to_merge = [[present[i] for i in np.flatnonzero(groups == g)] for g in sorted(set(groups.tolist()))]
+    to_merge = [group for group in to_merge if len(group) > 1]
+    if to_merge:
+        model.merge_topics(documents, to_merge)
+
+
+def _rank_by_size(topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Renumber BERTopic topics 0..k-1 by final size (ties: BERTopic's own order)."""
+    present = sorted({int(t) for t in topics if t != UNASSIGNED})
+    sizes = {t: int((topics == t).sum()) for t in present}
+    order = sorted(present, key=lambda t: (-sizes[t], t))
+    index_of = {t: i for i, t in enumerate(order)}
+    assignments = np.array([index_of.get(int(t), UNASSIGNED) for t in topics], dtype=np.int64)
+    return assignments, order
+
+
+def _describe_themes(
+    model: BERTopic,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    assignments: np.ndarray,
+    order: list[int],
+    config: ThemeConfig,
+) -> pd.DataFrame:
+    rows = []
+    used_labels: set[str] = set()
+    stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
+    for theme_index, topic in enumerate(order):
+        members = np.flatnonzero(assignments == theme_index)
+        centroid = l2_normalise(embeddings[members].mean(axis=0, keepdims=True))[0]
+        keywords = [word for word, _ in (model.get_topic(topic) or [])][: config.n_keywords]
+        by_closeness = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
+        label = theme_label(
+            keywords, [texts[i] for i in by_closeness[:_LABEL_SAMPLE]], used_labels, stop_words, config.label_phrase_words
+        )
+        used_labels.add(label)
+        rows.append((theme_index, label, keywords, len(members), centroid))
+    return pd.DataFrame(rows, columns=THEME_COLUMNS)
+
+
+# ---------------------------------------------------------------------------- labels
+
+
+def theme_label(
+    keywords: Sequence[str],
+    members: Sequence[str],
+    taken: set[str],
+    stop_words: frozenset[str] | None = None,
+    max_phrase_words: int = 4,
+) -> str:
+    """"<key phrase> — <frequent phrase>", distinct from the labels in `taken`.
+
+    The key phrase is the top keyword, extended to the best-ranked n-gram among the top five
+    keywords that contains it ("gift" → "gift card"). The second part is the phrase of 2 to
+    `max_phrase_words` words that most members share, contains the next keyword adding new
+    words, and neither starts nor ends with a stop word ("code was not accepted").
+    `members` are the theme's texts, closest to its centroid first; `stop_words` default to
+    English.
+    """
+    stop_words = stop_words if stop_words is not None else frozenset(_stop_words(("en",)))
+    if not keywords:
+        return _distinct(members[0][:40].lower() if members else "theme", taken)
+    head = next(
+        (k for k in keywords[:5] if " " in k and keywords[0] in k.split() and len(set(k.split())) == len(k.split())),
+        keywords[0],
+    )
+    head_words = set(head.split())
+    for tail in (k for k in keywords if not _shares_word(k.split(), head_words)):
+        label = f"{head} — {_common_phrase(tail, head_words, members, stop_words, max_phrase_words)}"
+        if label not in taken:
+            return label
+    return _distinct(head, taken)
+
+
+def _shares_word(words: Iterable[str], others: set[str]) -> bool:
+    """True if any word equals or extends another ("rate"/"rates", "refund"/"refunded")."""
+    return any(w.startswith(o) or o.startswith(w) for w in words for o in others)
+
+
+def _distinct(label: str, taken: set[str]) -> str:
+    candidate, n = label, 2
+    while candidate in taken:
+        candidate, n = f"{label} ({n})", n + 1
+    return candidate
+
+
+def _token_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lowercase word) per word; Chinese runs are cut with jieba."""
+    spans = []
+    for match in _TOKEN.finditer(text):
+        if _HAN.search(match.group()):
+            import jieba
+
+            for word, start, end in jieba.tokenize(match.group()):
+                if word.strip():
+                    spans.append((match.start() + start, match.start() + end, word))
+        else:
+            spans.append((match.start(), match.end(), match.group().lower()))
+    return spans
+
+
+def _common_phrase(
+    keyword: str, exclude: set[str], members: Sequence[str], stop: frozenset[str], max_words: int
+) -> str:
+    """Most shared phrase (by member count; then longer) containing `keyword`'s words."""
+    key_words = keyword.split()
+    counts: dict[tuple[str, ...], int] = {}
+    rendering: dict[tuple[str, ...], str] = {}
+    for text in members[:_LABEL_SAMPLE]:
+        tokens = _token_spans(text)
+        seen: set[tuple[str, ...]] = set()
+        for n in range(max(2, len(key_words)), max_words + 1):
+            for i in range(len(tokens) - n + 1):
+                window = tokens[i : i + n]
+                words = tuple(w for _, _, w in window)
+                if words in seen or words[0] in stop or words[-1] in stop or _shares_word(words, exclude):
+                    continue
+                if not _contains(words, key_words):
+                    continue
+                seen.add(words)
+                counts[words] = counts.get(words, 0) + 1
+                rendering.setdefault(words, text[window[0][0] : window[-1][1]].lower())
+    if not counts:
+        return keyword
+    best = min(counts, key=lambda w: (-counts[w], -len(w), w))
+    return rendering[best] if counts[best] >= 2 else keyword
+
+
+def _contains(words: tuple[str, ...], part: list[str]) -> bool:
+    n = len(part)
+    return any(list(words[i : i + n]) == part for i in range(len(words) - n + 1))
+
+
+# ---------------------------------------------------------------------------- identity across runs
+
+
+def next_theme_ids(existing_ids: Iterable[str], n: int) -> list[str]:
+    """n fresh ids after the highest existing one ("T0001", ...); ids are never reused."""
+    numbers = [int(m.group(1)) for m in (_THEME_ID.match(str(i)) for i in existing_ids) if m]
+    start = max(numbers, default=0) + 1
+    return [f"{THEME_ID_PREFIX}{number:04d}" for number in range(start, start + n)]
+
+
+def _centroid_matrix(frame: pd.DataFrame) -> np.ndarray:
+    if frame.empty:
+        return np.zeros((0, 0), dtype=np.float32)
+    return l2_normalise(np.vstack([np.asarray(c, dtype=np.float32) for c in frame["centroid"]]))
+
+
+def match_themes(
+    new: pd.DataFrame,
+    previous: pd.DataFrame,
+    config: ThemeConfig,
+    retired_ids: Iterable[str] = (),
+) -> dict[int, str]:
+    """theme_index of each new theme → theme_id.
+
+    New and previous themes are paired one-to-one by centroid cosine similarity (Hungarian
+    assignment, maximising total similarity); a pair keeps the previous theme_id when its
+    similarity is at least `match_threshold`. Every other new theme gets a fresh id above all
+    previous and `retired_ids`, so an id never comes back with another meaning.
+    """
+    mapping: dict[int, str] = {}
+    if not new.empty and not previous.empty:
+        similarity = _centroid_matrix(new) @ _centroid_matrix(previous).T
+        rows, cols = linear_sum_assignment(-similarity)
+        for row, col in zip(rows, cols, strict=True):
+            if similarity[row, col] >= config.match_threshold:
+                mapping[int(new["theme_index"].iloc[row])] = str(previous["theme_id"].iloc[col])
+    unmatched = sorted(int(i) for i in new["theme_index"] if int(i) not in mapping)
+    known = [*(previous["theme_id"] if "theme_id" in previous else []), *retired_ids]
+    mapping.update(zip(unmatched, next_theme_ids(known, len(unmatched)), strict=True))
+    return mapping
+
+
+def assign_to_themes(embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Row index of the nearest centroid per embedding if its cosine ≥ threshold, else -1."""
+    if len(embeddings) == 0 or len(centroids) == 0:
+        return np.full(len(embeddings), UNASSIGNED, dtype=np.int64)
+    similarity = l2_normalise(embeddings) @ l2_normalise(centroids).T
+    nearest = similarity.argmax(axis=1)
+    best = similarity[np.arange(len(nearest)), nearest]
+    return np.where(best >= threshold, nearest, UNASSIGNED).astype(np.int64)

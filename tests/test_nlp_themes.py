@@ -1,0 +1,223 @@
+"""Themes on real MiniLM embeddings and a real, seeded BERTopic: planted intents, stable ids."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from nlp.config import load_nlp_config
+from nlp.embeddings import Embedder, load_embedder, text_hash
+from nlp.themes import (
+    ThemeConfig,
+    ThemeFit,
+    assign_to_themes,
+    fit_themes,
+    match_themes,
+    next_theme_ids,
+    theme_label,
+)
+
+CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "nlp.yaml"
+
+# Five customer intents, each a few phrasings × slot fillers, so clusters must be found from
+# meaning rather than identical strings.
+INTENTS: dict[str, tuple[list[str], list[str]]] = {
+    "gift_card": (
+        [
+            "my gift card code {x} at checkout",
+            "the gift card {x} when I tried to pay",
+            "gift card code {x}, can you check it",
+            "I entered the gift card number but it {x}",
+        ],
+        ["was not accepted", "was rejected", "shows as invalid", "says already redeemed", "did not work", "gave an error"],
+    ),
+    "app_crash": (
+        [
+            "the app crashes when I open {x}",
+            "app keeps freezing on {x} and then closes",
+            "every time I tap {x} the app crashes",
+            "since the update the app crashes on {x}",
+        ],
+        ["my order history", "the settings page", "the basket", "the login screen", "the search tab", "notifications"],
+    ),
+    "late_delivery": (
+        [
+            "my parcel is {x} late and nobody tells me where it is",
+            "delivery was promised but the package is {x} overdue",
+            "still waiting for my order, it is {x} late",
+            "the courier has not delivered, the parcel is {x} behind",
+        ],
+        ["two weeks", "ten days", "a month", "three weeks", "five days", "eight days"],
+    ),
+    "double_charge": (
+        [
+            "I was charged twice for {x}",
+            "my card was billed two times for {x}, please refund one",
+            "double payment taken for {x}",
+            "you took the money twice for {x}",
+        ],
+        ["the same order", "one subscription", "a single purchase", "my monthly plan", "order 1234", "the shoes"],
+    ),
+    "password_reset": (
+        [
+            "the password reset email {x}",
+            "I cannot reset my password, the link {x}",
+            "reset password link {x} so I am locked out",
+            "tried to change my password but the email {x}",
+        ],
+        ["never arrives", "has expired", "does not open", "goes to an error page", "is not sent", "arrives empty"],
+    ),
+}
+
+
+def planted_corpus(per_intent: int, seed: int) -> tuple[list[str], list[str]]:
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for intent, (templates, fillers) in INTENTS.items():
+        for _ in range(per_intent):
+            text = rng.choice(templates).format(x=rng.choice(fillers))
+            texts.append(text[0].upper() + text[1:] + rng.choice([".", "!", "", " :("]))
+            labels.append(intent)
+    order = list(range(len(texts)))
+    rng.shuffle(order)
+    return [texts[i] for i in order], [labels[i] for i in order]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return load_embedder("minilm")
+
+
+@pytest.fixture(scope="module")
+def theme_config() -> ThemeConfig:
+    return load_nlp_config(CONFIG_PATH).themes
+
+
+@pytest.fixture(scope="module")
+def corpus(embedder: Embedder) -> tuple[list[str], list[str], np.ndarray]:
+    texts, labels = planted_corpus(per_intent=60, seed=7)
+    return texts, labels, embedder.encode(texts)
+
+
+@pytest.fixture(scope="module")
+def fit(corpus: tuple[list[str], list[str], np.ndarray], theme_config: ThemeConfig) -> ThemeFit:
+    texts, _, embeddings = corpus
+    return fit_themes(texts, embeddings, theme_config)
+
+
+def test_embeddings_are_unit_float32_and_hash_is_stable(embedder: Embedder) -> None:
+    vectors = embedder.encode(["Refund not received", "refund  not received "])
+    assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert text_hash("refund  not received ") == text_hash("refund not received")
+    assert text_hash("Refund") != text_hash("refund")
+    assert float(vectors[0] @ vectors[1]) > 0.95
+
+
+def test_fit_recovers_planted_intents(fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray]) -> None:
+    _, labels, _ = corpus
+    assert 4 <= len(fit.themes) <= 7
+    assert (fit.assignments == -1).mean() < 0.05
+    assert normalized_mutual_info_score(labels, fit.assignments) > 0.8
+    assert fit.themes["size"].tolist() == sorted(fit.themes["size"], reverse=True)
+    assert fit.themes["size"].sum() == (fit.assignments >= 0).sum()
+
+
+def test_labels_are_distinct_and_name_the_intent(fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray]) -> None:
+    _, labels, _ = corpus
+    assert fit.themes["label"].is_unique
+    majority = {index: majority_intent(labels, fit.assignments, index) for index in fit.themes["theme_index"]}
+    cue = {"gift_card": "gift", "app_crash": "app", "late_delivery": "late", "double_charge": "charge",
+           "password_reset": "password"}
+    words_of = {row.theme_index: (row.label + " " + " ".join(row.keywords)) for row in fit.themes.itertuples()}
+    recognised = [cue[majority[i]] in words_of[i] or cue[majority[i]] + "d" in words_of[i] for i in words_of]
+    assert sum(recognised) >= len(recognised) - 1, fit.themes[["label", "keywords"]]
+    for centroid in fit.themes["centroid"]:
+        assert abs(np.linalg.norm(centroid) - 1.0) < 1e-5
+
+
+def test_refit_is_deterministic(fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray], theme_config: ThemeConfig) -> None:
+    texts, _, embeddings = corpus
+    again = fit_themes(texts, embeddings, theme_config)
+    np.testing.assert_array_equal(again.assignments, fit.assignments)
+    assert again.themes["label"].tolist() == fit.themes["label"].tolist()
+
+
+def majority_intent(labels: list[str], assignments: np.ndarray, theme_index: int) -> str:
+    return str(pd.Series(labels)[assignments == theme_index].mode()[0])
+
+
+def test_match_keeps_ids_on_refit_and_issues_new_ids_for_new_themes(
+    fit: ThemeFit,
+    corpus: tuple[list[str], list[str], np.ndarray],
+    embedder: Embedder,
+    theme_config: ThemeConfig,
+) -> None:
+    # Run 1: stored themes get T0001...
+    first_ids = next_theme_ids([], len(fit.themes))
+    previous = fit.themes.assign(theme_id=first_ids)
+    assert first_ids[0] == "T0001"
+    # Run 2: a different sample of the same intents plus a planted new intent.
+    texts, labels = planted_corpus(per_intent=50, seed=11)
+    new_intent = [f"The {x} voucher from the newsletter {y}" for x in ("10%", "summer", "welcome", "free shipping", "spring")
+                  for y in ("has expired already", "is not valid on sale items", "cannot be combined", "does not apply",
+                            "is refused for my account", "is missing from my email", "shows 0 discount", "was not applied")]
+    texts, labels = texts + new_intent, labels + ["voucher"] * len(new_intent)
+    refit = fit_themes(texts, embedder.encode(texts), theme_config)
+    mapping = match_themes(refit.themes, previous, theme_config)
+
+    assert sorted(mapping) == refit.themes["theme_index"].tolist()
+    assert len(set(mapping.values())) == len(mapping)
+    _, first_labels, _ = corpus
+    old_ids_by_intent: dict[str, set[str]] = {}
+    for index, theme_id in zip(fit.themes["theme_index"], first_ids):
+        old_ids_by_intent.setdefault(majority_intent(first_labels, fit.assignments, index), set()).add(theme_id)
+    new_intents = {index: majority_intent(labels, refit.assignments, index) for index in mapping}
+    assert "voucher" in new_intents.values()
+    for index, intent in new_intents.items():
+        if intent == "voucher":
+            assert mapping[index] not in first_ids  # a new theme gets a fresh id
+        else:
+            assert mapping[index] in old_ids_by_intent[intent]
+    # Retired ids are never reissued.
+    assert next_theme_ids(["T0003", "T0009", "legacy"], 2) == ["T0010", "T0011"]
+
+
+def test_matching_same_fit_keeps_every_id(fit: ThemeFit, theme_config: ThemeConfig) -> None:
+    previous = fit.themes.assign(theme_id=[f"T{n:04d}" for n in range(7, 7 + len(fit.themes))])
+    mapping = match_themes(fit.themes, previous, theme_config)
+    assert mapping == dict(zip(previous.theme_index, previous.theme_id))
+
+
+def test_assign_to_themes_uses_nearest_centroid_above_threshold(
+    fit: ThemeFit, embedder: Embedder, theme_config: ThemeConfig
+) -> None:
+    centroids = np.vstack(fit.themes["centroid"].to_list())
+    batch = embedder.encode(["My gift card code was refused at the till", "What is the capital of Peru?"])
+    assigned = assign_to_themes(batch, centroids, theme_config.assign_threshold)
+    gift_theme = int(np.argmax(centroids @ batch[0]))
+    assert assigned.tolist() == [gift_theme, -1]
+    assert "gift" in fit.themes.loc[gift_theme, "label"] + " ".join(fit.themes.loc[gift_theme, "keywords"])
+    assert assign_to_themes(batch[:0], centroids, 0.4).shape == (0,)
+
+
+def test_too_few_texts_stay_unassigned(embedder: Embedder, theme_config: ThemeConfig) -> None:
+    texts = ["refund please", "app crash", "late parcel"]
+    result = fit_themes(texts, embedder.encode(texts), replace(theme_config, min_texts=50))
+    assert result.assignments.tolist() == [-1, -1, -1] and result.themes.empty
+
+
+def test_theme_label_reads_from_members_and_never_repeats_a_taken_label() -> None:
+    keywords = ["gift", "gift card", "code", "accepted", "checkout"]
+    members = ["My gift card code was not accepted", "gift card code was not accepted at checkout", "Code was rejected"]
+    first = theme_label(keywords, members, taken=set())
+    assert first == "gift card — code was not accepted"
+    second = theme_label(keywords, members, taken={first})
+    assert second != first and second.startswith("gift card — ")
+    assert theme_label(["gift"], members, taken={"gift"}) == "gift (2)"
