@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from nlp.language import LanguageConfig
+from nlp.redact import RedactConfig
 from nlp.segment import ContentRule, SegmentConfig
 from nlp.themes import HdbscanConfig, ThemeConfig, UmapConfig, VectorizerConfig
 
@@ -25,6 +26,7 @@ class NlpConfig:
     language: LanguageConfig
     segment: SegmentConfig
     themes: ThemeConfig
+    redact: RedactConfig
 
 
 def _build(cls: type[T], section: Mapping[str, Any], **converted: Any) -> T:
@@ -72,6 +74,7 @@ def parse_nlp_config(document: Mapping[str, Any]) -> NlpConfig:
         language=_build(LanguageConfig, document.get("language", {})),
         segment=_segment_config(document.get("segment", {})),
         themes=_theme_config(document.get("themes", {})),
+        redact=_build(RedactConfig, document.get("redact", {})),
     )
 
 

@@ -47,10 +47,11 @@ class RunReport:
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def collect_source(work_db: Path, source: SourceConfig, landed_at: datetime) -> dict:
+def collect_source(work_db: Path, nlp_config_path: Path, source: SourceConfig, landed_at: datetime) -> dict:
     # Retries only here: reading an export is the I/O that can fail transiently.
+    redact_config = load_nlp_config(nlp_config_path).redact
     with connect(work_db) as con:
-        report = steps.collect_source(con, source, landed_at)
+        report = steps.collect_source(con, source, landed_at, redact_config)
     return {**asdict(report), "counts": asdict(report.counts)}
 
 
@@ -131,7 +132,7 @@ def voc_pipeline(
         init_schema(con)
     sources = load_sources(sources_path)
     report.sources = timed(
-        "collect", lambda: [collect_source(work_db, source, started_at) for source in sources]
+        "collect", lambda: [collect_source(work_db, nlp_config_path, source, started_at) for source in sources]
     )
     for source in report.sources:
         logger.info(

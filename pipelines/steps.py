@@ -20,9 +20,11 @@ import pandas as pd
 from nlp.embeddings import Embedder, text_hash
 from nlp.language import detect_languages
 from nlp.segment import segment_items
+from nlp.redact import RedactConfig
 from nlp.themes import ThemeConfig, fit_themes, match_themes
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
+from pipelines.sanitise import sanitise_records, sanitise_rejections
 from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
 
 T = TypeVar("T")
@@ -58,16 +60,16 @@ class SourceReport:
 
 
 def collect_source(
-    con: duckdb.DuckDBPyConnection, source: SourceConfig, landed_at: datetime
+    con: duckdb.DuckDBPyConnection, source: SourceConfig, landed_at: datetime, redact_config: RedactConfig
 ) -> SourceReport:
-    """Read one source through its connector and land it; streams in batches."""
+    """Read one source through its connector, clean and redact it, and land it, in batches."""
     connector = build_connector(source)
     counts = LandCounts()
     loaded = quarantined = 0
     reasons: dict[str, int] = {}
     for batch in batched(connector.read(), LANDING_BATCH):
-        records = [r for r in batch if isinstance(r, FeedbackRecord)]
-        rejected = [r for r in batch if isinstance(r, QuarantinedRecord)]
+        records = sanitise_records([r for r in batch if isinstance(r, FeedbackRecord)], redact_config)
+        rejected = sanitise_rejections([r for r in batch if isinstance(r, QuarantinedRecord)], redact_config)
         counts = counts + land_records(con, records, landed_at)
         counts = counts + LandCounts(quarantined_new=land_quarantine(con, rejected, landed_at))
         loaded += len(records)

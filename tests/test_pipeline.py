@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -163,3 +164,37 @@ def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):
     finally:
         reader.close()
     assert not list(tmp_path.glob(".*.publishing"))
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def planted_personal_data(samples_dir: Path) -> set[str]:
+    """E-mail addresses, card numbers and IBANs written into the raw sample exports."""
+    raw = "\n".join(
+        path.read_bytes().decode("utf-8", "replace") for path in samples_dir.rglob("*")
+        if path.is_file() and not path.name.startswith("ground_truth")
+    )
+    emails = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", raw))
+    cards = {
+        match for match in re.findall(r"\b\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}\b", raw)
+        if _luhn_valid(re.sub(r"\D", "", match))
+    }
+    ibans = set(re.findall(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b", raw))
+    return emails | cards | ibans
+
+
+def test_no_planted_personal_data_reaches_the_warehouse(built_warehouse):
+    planted = planted_personal_data(built_warehouse.samples_dir)
+    assert len(planted) >= 5, "the sample plants personal data; the search found too little"
+    with duckdb.connect(str(built_warehouse.db_path), read_only=True) as con:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        for table in tables:
+            dump = "\n".join(row[0] for row in con.execute(f"SELECT t::VARCHAR FROM {table} AS t").fetchall())
+            leaked = sorted(value for value in planted if value in dump)
+            assert not leaked, f"{table} holds planted personal data: {leaked[:5]}"
