@@ -166,5 +166,53 @@ def generate_samples_command(
     console.print(summary)
 
 
+@app.command("themes-eval")
+def themes_eval(
+    csv_files: Annotated[list[Path], typer.Argument(help="CSV files holding the texts.", exists=True, dir_okay=False)],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column with the text.")] = "text",
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column with a true label (scoring only).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON here.")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="Also run BERTopic with its defaults.")] = True,
+) -> None:
+    """Run the theme engine as the pipeline does on labelled texts; print NMI/ARI as JSON."""
+    import json
+    import time
+
+    from nlp.config import load_nlp_config
+    from nlp.embeddings import load_embedder
+    from pipelines.themes_eval import embed_with_cache, evaluate_bertopic_defaults, evaluate_engine, read_labelled_csvs
+
+    settings = get_settings()
+    config = load_nlp_config(settings.nlp_config_path).themes
+    data = read_labelled_csvs(csv_files, text_col, label_col)
+    began = time.perf_counter()
+    embedder = load_embedder(config.embedding_backend)
+    with Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bars:
+        bar = bars.add_task("embed", total=len(data.texts))
+        embeddings = embed_with_cache(
+            settings.cache_dir / "embeddings.duckdb", embedder, data.texts,
+            lambda done, total: bars.update(bar, completed=done, total=total),
+        )
+    embed_seconds = time.perf_counter() - began
+    engine = evaluate_engine(data.texts, data.labels, embeddings, config)
+    result = {
+        "n_texts": len(data.texts),
+        "n_labels": len(set(data.labels)) if data.labels is not None else None,
+        **{k: v for k, v in engine.items() if k != "seconds_fit"},
+        "seconds": round(embed_seconds + engine["seconds_fit"], 1),
+        "seconds_embed": round(embed_seconds, 1),
+        "seconds_fit": engine["seconds_fit"],
+        "embedding_model": embedder.model_id,
+    }
+    if baseline:
+        result["bertopic_defaults"] = evaluate_bertopic_defaults(data.texts, data.labels, embeddings)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
+
+
 if __name__ == "__main__":
     app()

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     # Versioned NLP/theme model configuration.
     nlp_config_path: Path = PROJECT_ROOT / "config" / "nlp.yaml"
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.csv"
+    # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash.
+    cache_dir: Path = PROJECT_ROOT / ".cache"
     dashboard_port: int = 8501
     # Bind to localhost only unless told otherwise.
     dashboard_address: str = "localhost"

@@ -170,17 +170,21 @@ class EmbedReport:
     from_cache: int
 
 
-def embed_segments(
-    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = _no_progress
-) -> EmbedReport:
-    """Embed each distinct current segment text not already in the cache."""
+def cache_embeddings(
+    con: duckdb.DuckDBPyConnection,
+    embedder: Embedder,
+    texts_by_hash: pd.DataFrame,
+    progress: Progress = _no_progress,
+) -> int:
+    """Embed the texts (columns text_hash, text) not yet cached for this model; returns how many."""
+    con.register("wanted_texts", texts_by_hash[["text_hash", "text"]])
     missing = con.execute(
-        """SELECT DISTINCT ON (text_hash) text_hash, text FROM nlp_segments
+        """SELECT DISTINCT ON (text_hash) text_hash, text FROM wanted_texts
            WHERE text_hash NOT IN (SELECT text_hash FROM embedding_cache WHERE model = ?)
            ORDER BY text_hash""",
         [embedder.model_id],
     ).df()
-    total = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
+    con.unregister("wanted_texts")
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing.iloc[start : start + EMBED_BATCH]
         vectors = embedder.encode(batch["text"].tolist())
@@ -194,7 +198,33 @@ def embed_segments(
         )
         con.unregister("new_vectors")
         progress(min(start + EMBED_BATCH, len(missing)), len(missing))
-    return EmbedReport(texts_total=total, embedded_now=len(missing), from_cache=total - len(missing))
+    return len(missing)
+
+
+def cached_vectors(con: duckdb.DuckDBPyConnection, model_id: str, text_hashes: list[str]) -> np.ndarray:
+    """The cached embedding of each text hash, in the given order."""
+    wanted = pd.DataFrame({"text_hash": text_hashes, "position": np.arange(len(text_hashes))})
+    con.register("wanted_hashes", wanted)
+    frame = con.execute(
+        """SELECT wanted_hashes.position, cache.vector FROM wanted_hashes
+           JOIN embedding_cache AS cache ON cache.text_hash = wanted_hashes.text_hash AND cache.model = ?
+           ORDER BY wanted_hashes.position""",
+        [model_id],
+    ).df()
+    con.unregister("wanted_hashes")
+    if len(frame) != len(text_hashes):
+        raise LookupError(f"{len(text_hashes) - len(frame)} texts have no cached {model_id} embedding")
+    return np.vstack(frame["vector"].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 0), np.float32)
+
+
+def embed_segments(
+    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = _no_progress
+) -> EmbedReport:
+    """Embed each distinct current segment text not already in the cache."""
+    segments = con.execute("SELECT DISTINCT text_hash, text FROM nlp_segments").df()
+    embedded = cache_embeddings(con, embedder, segments, progress)
+    total = segments["text_hash"].nunique()
+    return EmbedReport(texts_total=total, embedded_now=embedded, from_cache=total - embedded)
 
 
 # --- themes --------------------------------------------------------------------------
