@@ -1,6 +1,7 @@
 """Load config/nlp.yaml into typed, frozen settings for each NLP stage.
 
-Unknown keys are errors (a typo must not silently fall back to a default).
+Unknown keys inside the language, segment and themes sections are errors (a typo must not
+silently fall back to a default); other top-level sections belong to other modules.
 """
 
 from __future__ import annotations
@@ -58,13 +59,33 @@ def _segment_config(section: Mapping[str, Any]) -> SegmentConfig:
     )
 
 
+_THRESHOLD_FIELDS = {"merge": "merge_threshold", "outlier": "outlier_threshold", "match": "match_threshold",
+                     "assign": "assign_threshold"}
+
+
+def _backend_thresholds(section: Mapping[str, Any]) -> dict[str, float]:
+    """The selected embedding backend's cosine thresholds, as ThemeConfig fields."""
+    by_backend = section.get("thresholds")
+    if by_backend is None:
+        return {}
+    backend = section.get("embedding_backend", ThemeConfig.embedding_backend)
+    if backend not in by_backend:
+        raise ValueError(f"themes.thresholds has no entry for embedding backend {backend!r}")
+    chosen = by_backend[backend]
+    unknown = set(chosen) - set(_THRESHOLD_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown theme thresholds: {sorted(unknown)}")
+    return {_THRESHOLD_FIELDS[k]: float(v) for k, v in chosen.items()}
+
+
 def _theme_config(section: Mapping[str, Any]) -> ThemeConfig:
     return _build(
         ThemeConfig,
-        section,
+        {k: v for k, v in section.items() if k != "thresholds"},
         umap=_build(UmapConfig, section.get("umap", {})),
         hdbscan=_build(HdbscanConfig, section.get("hdbscan", {})),
         vectorizer=_build(VectorizerConfig, section.get("vectorizer", {})),
+        **_backend_thresholds(section),
     )
 
 

@@ -34,7 +34,7 @@ _BLANK_FALLBACK = "xx"  # spaCy's multi-language blank pipeline, for unknown lan
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Order numbers, amounts, dates, email addresses: "LK-3910791", "$195", "a@b.com" say
 # nothing about a theme.
-_IDENTIFIER = re.compile(r"\S*\d\S*|\S+@\S+")
+_IDENTIFIER = re.compile(r"\S*[\d@]\S*")
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -290,6 +290,11 @@ def _has_cjk_content(remainder: str, rule: ContentRule) -> bool:
 # ---------------------------------------------------------------------------- items → segments
 
 
+def _column(items: pd.DataFrame, name: str) -> Sequence[Any]:
+    """An optional column (turns exist only for calls); missing means None for every row."""
+    return items[name].tolist() if name in items.columns else [None] * len(items)
+
+
 def _turns_of(value: Any) -> list[Mapping[str, Any]]:
     if isinstance(value, (list, tuple, np.ndarray)):
         return list(value)
@@ -319,7 +324,7 @@ def _units(items: pd.DataFrame, config: SegmentConfig) -> list[_Unit]:
     quoted = _compile_quoted_reply(tuple(config.quoted_reply_patterns))
     units: list[_Unit] = []
     for position, (feedback_id, text, language, turns) in enumerate(
-        zip(items["feedback_id"], items["text"], items["language"], items["turns"], strict=True)
+        zip(items["feedback_id"], items["text"], items["language"], _column(items, "turns"), strict=True)
     ):
         text = text if isinstance(text, str) else ""
         language = _language_of(language)

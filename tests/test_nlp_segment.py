@@ -75,7 +75,8 @@ def test_html_breaks_split_and_quoted_email_thread_is_ignored(config: NlpConfig)
     "text",
     ["Thank you so much for your time today.", "Good morning!", "um yeah", "Okay.", "Sent from my Samsung Galaxy",
      "Have a great day!", "Hello team,", "Thanks, bye.", "Sure, the order number is LK-1723106.", "Um, lk-3910791.",
-     "Okay, great.", "Hi Larkspur suppprt,", "С уважением,", "Buenas tardes,", "> Thanks for reaching out to us."],
+     "Okay, great.", "Hi Larkspur suppprt,", "С уважением,", "Buenas tardes,", "> Thanks for reaching out to us.",
+     "Please get back to me asap.", "I'd appreciate a quick reply.", "Hope you can sort this out."],
 )
 def test_segments_without_content_are_dropped(config: NlpConfig, text: str) -> None:
     assert segments_of(config, item("x", text)).empty
