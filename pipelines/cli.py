@@ -62,8 +62,13 @@ def _print_report(report) -> None:
     if t["refitted"]:
         console.print(
             f"Clustered {t['texts']} distinct segment texts into {t['themes_active']} themes "
-            f"({t['themes_new']} new, {t['themes_retired']} retired); "
+            f"({t['mode']}: {t['themes_new']} new, {t['themes_retired']} retired); "
             f"{t['unassigned_share']:.1%} unassigned."
+        )
+    elif t["mode"] == "assign":
+        console.print(
+            f"Assigned {t['texts_assigned_now']} new segment texts to the {t['themes_active']} existing themes "
+            f"without refitting; {t['unassigned_share']:.1%} wait unassigned."
         )
     else:
         console.print(f"No new segments: kept the {t['themes_active']} existing themes.")
@@ -81,7 +86,7 @@ def _print_report(report) -> None:
     console.print(f"Published [bold]{report.db_path}[/bold]")
 
 
-def run_pipeline(db: Path | None, sources: Path | None):
+def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = False):
     from pipelines import progress
     from pipelines.flows import voc_pipeline
 
@@ -99,7 +104,7 @@ def run_pipeline(db: Path | None, sources: Path | None):
     progress.set_listener(on_progress)
     try:
         with bars:
-            report = voc_pipeline(db_path=db, sources_path=sources)
+            report = voc_pipeline(db_path=db, sources_path=sources, refit_themes=refit_themes)
     finally:
         progress.set_listener(None)
     _print_report(report)
@@ -110,9 +115,10 @@ def run_pipeline(db: Path | None, sources: Path | None):
 def run(
     db: DbOption = None,
     sources: Annotated[Path | None, typer.Option(help="sources.yaml declaring what to collect.")] = None,
+    refit_themes: Annotated[bool, typer.Option("--refit-themes", help="Refit all themes (ids kept where they match).")] = False,
 ) -> None:
     """Run the pipeline: collect every source, understand, theme, build marts, publish."""
-    run_pipeline(db, sources)
+    run_pipeline(db, sources, refit_themes)
 
 
 def serve_dashboard(db: Path, port: int, address: str) -> None:

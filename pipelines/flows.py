@@ -73,11 +73,14 @@ def embed(work_db: Path, nlp_config_path: Path) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
-def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str) -> dict:
+def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, refit: bool) -> dict:
     config = load_nlp_config(nlp_config_path)
     with connect(work_db) as con:
-        report = steps.update_themes(con, config.themes, model_id, run_id)
-    return asdict(report)
+        report = steps.update_themes(
+            con, config.themes, model_id, run_id, refit=refit,
+            refit_when_waiting_share=get_settings().theme_refit_waiting_share,
+        )
+    return {**asdict(report), "refitted": report.refitted}
 
 
 @task(cache_policy=NO_CACHE)
@@ -111,8 +114,13 @@ def voc_pipeline(
     db_path: Path | None = None,
     sources_path: Path | None = None,
     nlp_config_path: Path | None = None,
+    refit_themes: bool = False,
 ) -> RunReport:
-    """Run the whole pipeline into the warehouse at ``db_path`` and publish it."""
+    """Run the whole pipeline into the warehouse at ``db_path`` and publish it.
+
+    New segments join existing themes; ``refit_themes`` refits them all (ids are kept for
+    themes that match a previous one).
+    """
     settings = get_settings()
     db_path = Path(db_path or settings.db_path)
     sources_path = Path(sources_path or settings.sources_path)
@@ -143,7 +151,7 @@ def voc_pipeline(
     report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
     report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
     report.themes = timed(
-        "themes", lambda: themes(work_db, nlp_config_path, report.embed["model"], report.run_id)
+        "themes", lambda: themes(work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes)
     )
     report.warehouse = timed("marts", lambda: build_marts(work_db))
     timed("publish", lambda: publish(work_db, db_path, report, started_at))

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.csv"
     # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash.
     cache_dir: Path = PROJECT_ROOT / ".cache"
+    # Refit themes once this share of segment texts fits no existing theme.
+    theme_refit_waiting_share: float = 0.10
     dashboard_port: int = 8501
     # Bind to localhost only unless told otherwise.
     dashboard_address: str = "localhost"

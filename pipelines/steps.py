@@ -21,7 +21,7 @@ from nlp.embeddings import Embedder, text_hash
 from nlp.language import detect_languages
 from nlp.segment import segment_items
 from nlp.redact import RedactConfig
-from nlp.themes import ThemeConfig, fit_themes, match_themes
+from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.sanitise import sanitise_records, sanitise_rejections
@@ -232,53 +232,80 @@ def embed_segments(
 
 @dataclass(frozen=True)
 class ThemeReport:
-    refitted: bool
+    mode: str  # "fit" (first run), "refit" (asked for, or too many waiting), "assign", "unchanged"
     texts: int
+    texts_assigned_now: int
     themes_active: int
     themes_new: int
     themes_retired: int
-    unassigned_share: float
+    unassigned_share: float  # of distinct current segment texts with no theme (waiting)
+
+    @property
+    def refitted(self) -> bool:
+        return self.mode in ("fit", "refit")
 
 
-def _current_texts_and_vectors(
-    con: duckdb.DuckDBPyConnection, model_id: str
-) -> tuple[pd.DataFrame, np.ndarray]:
-    frame = con.execute(
-        """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, cache.vector
-           FROM nlp_segments AS segs
-           JOIN embedding_cache AS cache ON cache.text_hash = segs.text_hash AND cache.model = ?
-           ORDER BY segs.text_hash""",
-        [model_id],
+def _unassigned_share(con: duckdb.DuckDBPyConnection) -> float:
+    share = fetch_row(
+        con,
+        """SELECT avg((theme.theme_id IS NULL)::INT) FROM (SELECT DISTINCT text_hash FROM nlp_segments) AS segs
+           LEFT JOIN segment_theme AS theme USING (text_hash)""",
+    )[0]
+    return float(share or 0.0)
+
+
+def _current_texts_and_vectors(con: duckdb.DuckDBPyConnection, model_id: str) -> tuple[pd.DataFrame, np.ndarray]:
+    # One text per hash: texts differing only in case or spacing share an embedding.
+    texts = con.execute(
+        "SELECT DISTINCT ON (text_hash) text_hash, text FROM nlp_segments ORDER BY text_hash, text"
     ).df()
-    vectors = np.vstack(frame["vector"].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 0))
-    return frame.drop(columns="vector"), vectors
+    return texts, cached_vectors(con, model_id, texts["text_hash"].tolist())
 
 
-def update_themes(
-    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str
-) -> ThemeReport:
-    """Refit themes when segment texts changed; keep theme ids stable across refits."""
-    texts, vectors = _current_texts_and_vectors(con, model_id)
-    unassigned_texts = fetch_row(con, 
-        """SELECT count(DISTINCT text_hash) FROM nlp_segments
-           WHERE text_hash NOT IN (SELECT text_hash FROM segment_theme)"""
-    )[0]
-    stale_assignments = fetch_row(con, 
-        "SELECT count(*) FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)"
-    )[0]
-    active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]
-    if active and not unassigned_texts and not stale_assignments:
-        share = con.execute("SELECT avg((theme_id IS NULL)::INT) FROM segment_theme").fetchall()[0][0]
-        return ThemeReport(False, len(texts), active, 0, 0, float(share or 0.0))
-
-    fit = fit_themes(texts["text"].tolist(), vectors, config)
-    previous = con.execute(
+def _active_themes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    themes = con.execute(
         "SELECT theme_id, label, keywords, centroid FROM theme_state WHERE is_active ORDER BY theme_id"
     ).df()
-    retired_ids = [row[0] for row in con.execute("SELECT theme_id FROM theme_state WHERE NOT is_active").fetchall()]
-    previous["centroid"] = [np.asarray(c, dtype=np.float32) for c in previous["centroid"]]
-    theme_ids = match_themes(fit.themes, previous, config, retired_ids=retired_ids)
+    themes["centroid"] = [np.asarray(c, dtype=np.float32) for c in themes["centroid"]]
+    return themes
 
+
+def _write_assignments(
+    con: duckdb.DuckDBPyConnection, text_hashes: pd.Series, theme_ids: list[str | None], similarity: np.ndarray
+) -> None:
+    frame = pd.DataFrame({"text_hash": text_hashes.to_numpy(), "theme_id": theme_ids, "similarity": similarity})
+    con.register("new_assignments", frame)
+    con.execute("INSERT OR REPLACE INTO segment_theme SELECT * FROM new_assignments")
+    con.unregister("new_assignments")
+
+
+def _assign_new_texts(
+    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, themes: pd.DataFrame
+) -> int:
+    """Put texts that have no assignment yet into the nearest existing theme, without refitting."""
+    pending = con.execute(
+        """SELECT DISTINCT text_hash FROM nlp_segments
+           WHERE text_hash NOT IN (SELECT text_hash FROM segment_theme) ORDER BY text_hash"""
+    ).df()
+    if pending.empty:
+        return 0
+    vectors = cached_vectors(con, model_id, pending["text_hash"].tolist())
+    centroids = np.vstack(themes["centroid"].to_numpy())
+    nearest = assign_to_themes(vectors, centroids, config.assign_threshold)
+    similarity = np.where(nearest >= 0, (vectors @ centroids.T).max(axis=1), np.nan)
+    theme_ids = [themes["theme_id"].iloc[i] if i >= 0 else None for i in nearest]
+    _write_assignments(con, pending["text_hash"], theme_ids, similarity)
+    return len(pending)
+
+
+def _refit(
+    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str, previous: pd.DataFrame
+) -> tuple[int, int, int]:
+    """Fit themes on all current texts; matched themes keep their ids. Returns (texts, new, retired)."""
+    texts, vectors = _current_texts_and_vectors(con, model_id)
+    fit = fit_themes(texts["text"].tolist(), vectors, config)
+    retired_ids = [row[0] for row in con.execute("SELECT theme_id FROM theme_state WHERE NOT is_active").fetchall()]
+    theme_ids = match_themes(fit.themes, previous, config, retired_ids=retired_ids)
     new_state = fit.themes.assign(theme_id=fit.themes["theme_index"].map(theme_ids))
     matched_ids = set(previous["theme_id"]) & set(new_state["theme_id"])
     con.execute("UPDATE theme_state SET is_active = false")
@@ -296,22 +323,46 @@ def update_themes(
     assigned_rows = np.array([row_of_index.get(int(i), -1) for i in fit.assignments], dtype=int)
     similarity = np.einsum("ij,ij->i", vectors, centroids[np.maximum(assigned_rows, 0)])
     theme_id_of_row = new_state["theme_id"].to_numpy()
-    assignments = pd.DataFrame(
-        {
-            "text_hash": texts["text_hash"],
-            "theme_id": [theme_id_of_row[r] if r >= 0 else None for r in assigned_rows],
-            "similarity": np.where(assigned_rows >= 0, similarity, np.nan),
-        }
-    )
     con.execute("DELETE FROM segment_theme")
-    con.register("new_assignments", assignments)
-    con.execute("INSERT INTO segment_theme SELECT * FROM new_assignments")
-    con.unregister("new_assignments")
-    return ThemeReport(
-        refitted=True,
-        texts=len(texts),
-        themes_active=len(new_state),
-        themes_new=len(set(new_state["theme_id"]) - matched_ids),
-        themes_retired=len(set(previous["theme_id"]) - matched_ids),
-        unassigned_share=float(np.mean(fit.assignments < 0)) if len(texts) else 0.0,
+    _write_assignments(
+        con,
+        texts["text_hash"],
+        [theme_id_of_row[r] if r >= 0 else None for r in assigned_rows],
+        np.where(assigned_rows >= 0, similarity, np.nan),
     )
+    return len(texts), len(set(new_state["theme_id"]) - matched_ids), len(set(previous["theme_id"]) - matched_ids)
+
+
+def update_themes(
+    con: duckdb.DuckDBPyConnection,
+    config: ThemeConfig,
+    model_id: str,
+    run_id: str,
+    refit: bool = False,
+    refit_when_waiting_share: float = 0.10,
+) -> ThemeReport:
+    """Keep themes current without renumbering them.
+
+    New segment texts join the nearest existing theme (no refit); texts that fit none wait
+    unassigned. A refit happens on the first run, when asked for, or once the waiting share
+    exceeds ``refit_when_waiting_share``; refitted themes that match a previous theme keep its id.
+    """
+    con.execute("DELETE FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)")
+    previous = _active_themes(con)
+    assigned_now = 0
+    if previous.empty:
+        mode = "fit"
+    elif refit:
+        mode = "refit"
+    else:
+        assigned_now = _assign_new_texts(con, config, model_id, previous)
+        mode = "assign" if assigned_now else "unchanged"
+        if _unassigned_share(con) > refit_when_waiting_share:
+            mode = "refit"
+    texts = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
+    new = retired = 0
+    if mode in ("fit", "refit"):
+        texts, new, retired = _refit(con, config, model_id, run_id, previous)
+        assigned_now = texts
+    active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]
+    return ThemeReport(mode, texts, assigned_now, active, new, retired, _unassigned_share(con))
