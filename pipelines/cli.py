@@ -19,6 +19,8 @@ from pipelines.settings import PROJECT_ROOT, get_settings
 # With no Prefect server configured, each run starts a temporary one; on a busy 2-core
 # machine it can take longer than Prefect's default 20 s to come up.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The machine may have no internet: the temporary server must not try to send telemetry.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(help="Voice-of-customer feedback mining.", no_args_is_help=True, add_completion=False)
 console = Console()

@@ -12,6 +12,9 @@ import yaml
 
 from pipelines.settings import PROJECT_ROOT
 
+# No telemetry from the test Prefect server (the network may be closed).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 SMALL_SAMPLE_ITEMS = 500
 SMALL_SAMPLE_WEEKS = 16
 
