@@ -16,7 +16,7 @@ import yaml
 from nlp.language import LanguageConfig
 from nlp.redact import RedactConfig
 from nlp.segment import ContentRule, SegmentConfig
-from nlp.themes import HdbscanConfig, ThemeConfig, UmapConfig, VectorizerConfig
+from nlp.themes import ThemeConfig, UmapConfig, VectorizerConfig
 
 T = TypeVar("T")
 
@@ -59,8 +59,7 @@ def _segment_config(section: Mapping[str, Any]) -> SegmentConfig:
     )
 
 
-_THRESHOLD_FIELDS = {"merge": "merge_threshold", "outlier": "outlier_threshold", "match": "match_threshold",
-                     "assign": "assign_threshold"}
+_THRESHOLD_FIELDS = {"match": "match_threshold", "assign": "assign_threshold"}
 
 
 def _backend_thresholds(section: Mapping[str, Any]) -> dict[str, float]:
@@ -83,7 +82,6 @@ def _theme_config(section: Mapping[str, Any]) -> ThemeConfig:
         ThemeConfig,
         {k: v for k, v in section.items() if k != "thresholds"},
         umap=_build(UmapConfig, section.get("umap", {})),
-        hdbscan=_build(HdbscanConfig, section.get("hdbscan", {})),
         vectorizer=_build(VectorizerConfig, section.get("vectorizer", {})),
         **_backend_thresholds(section),
     )

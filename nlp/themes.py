@@ -1,18 +1,21 @@
 """Themes: BERTopic clusters of segment embeddings, readable labels, ids stable across runs.
 
-`fit_themes` builds a real BERTopic from injected, seeded components (UMAP, HDBSCAN,
-CountVectorizer, ClassTfidfTransformer) on precomputed embeddings, so the same inputs always
-give the same themes. Identity across runs is not BERTopic's topic number (that is just a
-size rank) but a `theme_id` carried over by `match_themes` when a new theme's centroid is
-close to a previous one's.
+`fit_themes` builds a real BERTopic from injected, seeded components (UMAP, Ward
+agglomerative clustering, CountVectorizer, ClassTfidfTransformer) on precomputed embeddings,
+so the same inputs always give the same themes. Ward is cut at a height that grows with
+√n, so the number of themes is found from the data (benchmarks/research/README.md). Ward
+needs O(n²) memory: at most `max_fit_texts` texts (a seeded sample) are clustered and the
+rest join the theme with the nearest centroid. Identity across runs is not BERTopic's topic
+number (that is just a size rank) but a `theme_id` carried over by `match_themes` when a new
+theme's centroid is close to a previous one's.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -48,13 +51,6 @@ class UmapConfig:
 
 
 @dataclass(frozen=True)
-class HdbscanConfig:
-    min_samples: int = 5
-    metric: str = "euclidean"
-    cluster_selection_method: str = "eom"
-
-
-@dataclass(frozen=True)
 class VectorizerConfig:
     # spaCy stop-word lists to merge (sklearn only has English).
     stop_word_languages: tuple[str, ...] = ("en",)
@@ -67,22 +63,29 @@ class VectorizerConfig:
 class ThemeConfig:
     embedding_backend: str = "minilm"
     seed: int = 42
-    # Smallest theme HDBSCAN may form (its min_cluster_size).
-    min_topic_size: int = 15
     # Fewer texts than this are not clustered: everything stays unassigned.
     min_texts: int = 50
+    # Ward on the UMAP space is the only clusterer (HDBSCAN was measured worse, see research).
+    clusterer: str = "ward"
+    # Ward's tree is cut at ward_distance_factor·√n_fit: the merge cost of two clusters that
+    # each hold a fixed share of the data grows like √n, so the cut means the same at any n.
+    ward_distance_factor: float = 0.07
+    # Ward holds an n² distance matrix (20,000 texts ≈ 1.6 GB): larger inputs are fitted on
+    # a seeded sample of this size, the rest assigned to the nearest centroid.
+    max_fit_texts: int = 20_000
     umap: UmapConfig = field(default_factory=UmapConfig)
-    hdbscan: HdbscanConfig = field(default_factory=HdbscanConfig)
     vectorizer: VectorizerConfig = field(default_factory=VectorizerConfig)
     n_keywords: int = 10
-    # HDBSCAN often splits one intent by phrasing; themes whose centroids are at least this
-    # similar (average linkage) are merged.
-    merge_threshold: float = 0.7
-    outlier_threshold: float = 0.3
     match_threshold: float = 0.8
     assign_threshold: float = 0.4
     # Longest phrase (in words) used for the second half of a label.
     label_phrase_words: int = 4
+
+    def __post_init__(self) -> None:
+        if self.clusterer != "ward":
+            raise ValueError(f"unknown theme clusterer {self.clusterer!r}; supported: 'ward'")
+        if self.max_fit_texts < self.min_texts:
+            raise ValueError(f"max_fit_texts ({self.max_fit_texts}) is below min_texts ({self.min_texts})")
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,16 @@ def _stop_words(languages: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+def ward_distance_threshold(config: ThemeConfig, n_fit: int) -> float:
+    """Height at which the Ward tree of `n_fit` texts is cut into themes."""
+    return config.ward_distance_factor * math.sqrt(n_fit)
+
+
 def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
     """A BERTopic whose every stage is an explicit, seeded component."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from hdbscan import HDBSCAN
+    from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
@@ -160,12 +168,10 @@ def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
         n_jobs=1,  # a seeded UMAP is single-threaded anyway; saying so avoids its warning
         low_memory=True,
     )
-    hdbscan_model = HDBSCAN(
-        min_cluster_size=config.min_topic_size,
-        min_samples=config.hdbscan.min_samples,
-        metric=config.hdbscan.metric,
-        cluster_selection_method=config.hdbscan.cluster_selection_method,
-        prediction_data=False,
+    # BERTopic accepts any clusterer with fit() and labels_; Ward labels every text, so
+    # there are no outliers to reduce. Ward needs euclidean distances: UMAP's output space.
+    cluster_model = AgglomerativeClustering(
+        n_clusters=None, linkage="ward", distance_threshold=ward_distance_threshold(config, n_texts)
     )
     analyzer = KeywordAnalyzer(
         stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
@@ -174,11 +180,10 @@ def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
     vectorizer_model = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df)
     return BERTopic(
         umap_model=umap_model,
-        hdbscan_model=hdbscan_model,
+        hdbscan_model=cluster_model,
         vectorizer_model=vectorizer_model,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=config.n_keywords,
-        min_topic_size=config.min_topic_size,
         calculate_probabilities=False,
         # Anything but "english" stops BERTopic from deleting every non-ASCII character
         # (accents, Cyrillic, Chinese, and our TEXT_BOUNDARY) before counting words.
@@ -194,63 +199,46 @@ def _empty_fit(n_texts: int) -> ThemeFit:
     return ThemeFit(np.full(n_texts, UNASSIGNED, dtype=np.int64), pd.DataFrame(columns=THEME_COLUMNS))
 
 
+def fit_sample_indices(n_texts: int, config: ThemeConfig) -> np.ndarray:
+    """Sorted row indices of the texts Ward clusters: all, or a seeded sample of max_fit_texts."""
+    if n_texts <= config.max_fit_texts:
+        return np.arange(n_texts)
+    rng = np.random.default_rng(config.seed)
+    return np.sort(rng.choice(n_texts, size=config.max_fit_texts, replace=False))
+
+
 def fit_themes(texts: list[str], embeddings: np.ndarray, config: ThemeConfig) -> ThemeFit:
-    """Cluster texts into themes; outliers join the nearest theme above `outlier_threshold`."""
+    """Cluster texts into themes (UMAP → Ward); texts outside the fit sample join the nearest
+    theme when their cosine to its centroid is at least `assign_threshold`, else stay -1."""
     if len(texts) != len(embeddings):
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-    if len(texts) < max(config.min_texts, config.min_topic_size * 2):
+    if len(texts) < config.min_texts:
         return _empty_fit(len(texts))
     embeddings = l2_normalise(embeddings)
-    documents = [text + TEXT_BOUNDARY for text in texts]
-    model = build_topic_model(config, len(texts))
-    topics, _ = model.fit_transform(documents, embeddings=embeddings)
-    if (np.asarray(topics) == UNASSIGNED).all():
-        return _empty_fit(len(texts))
-    _merge_similar_topics(model, documents, embeddings, config.merge_threshold)
-    topics = np.asarray(model.topics_)
-    if (topics == UNASSIGNED).any():
-        topics = np.asarray(
-            model.reduce_outliers(
-                documents, list(topics), strategy="embeddings", embeddings=embeddings, threshold=config.outlier_threshold
-            )
-        )
-        # Keywords must describe the final membership, not the pre-reassignment one. BERTopic
-        # warns that custom topics bypass its centroids; we compute centroids ourselves.
-        with _quiet_bertopic():
-            model.update_topics(
-                documents, topics=list(topics), vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model
-            )
+    fit_rows = fit_sample_indices(len(texts), config)
+    documents = [texts[i] + TEXT_BOUNDARY for i in fit_rows]
+    model = build_topic_model(config, len(fit_rows))
+    fit_topics, _ = model.fit_transform(documents, embeddings=embeddings[fit_rows])
+    topics = np.full(len(texts), UNASSIGNED, dtype=np.int64)
+    topics[fit_rows] = fit_topics
+    if len(fit_rows) < len(texts):
+        topics = _assign_rest_to_nearest_topic(topics, embeddings, config.assign_threshold)
+    # Keywords are the fit sample's c-TF-IDF; sizes, centroids and labels use every member.
     assignments, order = _rank_by_size(topics)
     themes = _describe_themes(model, texts, embeddings, assignments, order, config)
     return ThemeFit(assignments, themes)
 
 
-@contextmanager
-def _quiet_bertopic() -> Iterator[None]:
-    logger = logging.getLogger("BERTopic")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _merge_similar_topics(model: BERTopic, documents: list[str], embeddings: np.ndarray, threshold: float) -> None:
-    topics = np.asarray(model.topics_)
-    present = sorted(int(t) for t in set(topics.tolist()) if t != UNASSIGNED)
-    if len(present) < 2:
-        return
-    from sklearn.cluster import AgglomerativeClustering
-
-    centroids = l2_normalise(np.vstack([embeddings[topics == t].mean(axis=0) for t in present]))
-    groups = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
-    ).fit_predict(centroids)
-    to_merge = [[present[i] for i in np.flatnonzero(groups == g)] for g in sorted(set(groups.tolist()))]
-    to_merge = [group for group in to_merge if len(group) > 1]
-    if to_merge:
-        model.merge_topics(documents, to_merge)
+def _assign_rest_to_nearest_topic(topics: np.ndarray, embeddings: np.ndarray, threshold: float) -> np.ndarray:
+    """Topics for the texts not fitted (-1 so far), from the fitted topics' centroids."""
+    fitted = topics != UNASSIGNED
+    present = np.array(sorted({int(t) for t in topics[fitted]}), dtype=np.int64)
+    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in present])
+    rest = np.flatnonzero(~fitted)
+    nearest = assign_to_themes(embeddings[rest], centroids, threshold)
+    result = topics.copy()
+    result[rest] = np.where(nearest >= 0, present[np.maximum(nearest, 0)], UNASSIGNED)
+    return result
 
 
 def _rank_by_size(topics: np.ndarray) -> tuple[np.ndarray, list[int]]:

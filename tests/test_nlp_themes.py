@@ -1,4 +1,9 @@
-"""Themes on real MiniLM embeddings and a real, seeded BERTopic: planted intents, stable ids."""
+"""Themes on real MiniLM embeddings and a real, seeded BERTopic: planted intents, stable ids.
+
+The engine cuts its Ward tree at 0.07·√n, so on a few hundred planted texts it finds pure
+sub-themes of each intent (split by phrasing) rather than exactly one theme per intent: the
+tests check purity and coverage, not a theme count equal to the number of intents.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import normalized_mutual_info_score
+from sklearn.metrics import homogeneity_score, normalized_mutual_info_score
 
 from nlp.config import load_nlp_config
 from nlp.embeddings import Embedder, load_embedder, text_hash
@@ -17,6 +22,7 @@ from nlp.themes import (
     ThemeConfig,
     ThemeFit,
     assign_to_themes,
+    fit_sample_indices,
     fit_themes,
     match_themes,
     next_theme_ids,
@@ -122,9 +128,12 @@ def test_embeddings_are_unit_float32_and_hash_is_stable(embedder: Embedder) -> N
 
 def test_fit_recovers_planted_intents(fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray]) -> None:
     _, labels, _ = corpus
-    assert 4 <= len(fit.themes) <= 7
+    # Every theme holds one intent, and every intent is the majority of some theme.
+    assert homogeneity_score(labels, fit.assignments) > 0.95
+    assert {majority_intent(labels, fit.assignments, i) for i in fit.themes["theme_index"]} == set(INTENTS)
+    assert len(INTENTS) <= len(fit.themes) <= 40
     assert (fit.assignments == -1).mean() < 0.05
-    assert normalized_mutual_info_score(labels, fit.assignments) > 0.8
+    assert normalized_mutual_info_score(labels, fit.assignments) > 0.6
     assert fit.themes["size"].tolist() == sorted(fit.themes["size"], reverse=True)
     assert fit.themes["size"].sum() == (fit.assignments >= 0).sum()
 
@@ -137,7 +146,9 @@ def test_labels_are_distinct_and_name_the_intent(fit: ThemeFit, corpus: tuple[li
            "password_reset": "password"}
     words_of = {row.theme_index: (row.label + " " + " ".join(row.keywords)) for row in fit.themes.itertuples()}
     recognised = [cue[majority[i]] in words_of[i] or cue[majority[i]] + "d" in words_of[i] for i in words_of]
-    assert sum(recognised) >= len(recognised) - 1, fit.themes[["label", "keywords"]]
+    # Sub-themes of one intent share its word ("gift"), which c-TF-IDF therefore ranks low:
+    # only about 70 % of sub-theme labels name the intent (21 of 30 measured).
+    assert sum(recognised) >= 0.6 * len(recognised), fit.themes[["label", "keywords"]]
     for centroid in fit.themes["centroid"]:
         assert abs(np.linalg.norm(centroid) - 1.0) < 1e-5
 
@@ -175,16 +186,21 @@ def test_match_keeps_ids_on_refit_and_issues_new_ids_for_new_themes(
     assert sorted(mapping) == refit.themes["theme_index"].tolist()
     assert len(set(mapping.values())) == len(mapping)
     _, first_labels, _ = corpus
-    old_ids_by_intent: dict[str, set[str]] = {}
-    for index, theme_id in zip(fit.themes["theme_index"], first_ids):
-        old_ids_by_intent.setdefault(majority_intent(first_labels, fit.assignments, index), set()).add(theme_id)
+    old_intent_of_id = {
+        theme_id: majority_intent(first_labels, fit.assignments, index)
+        for index, theme_id in zip(fit.themes["theme_index"], first_ids)
+    }
     new_intents = {index: majority_intent(labels, refit.assignments, index) for index in mapping}
     assert "voucher" in new_intents.values()
+    kept = 0
     for index, intent in new_intents.items():
         if intent == "voucher":
             assert mapping[index] not in first_ids  # a new theme gets a fresh id
-        else:
-            assert mapping[index] in old_ids_by_intent[intent]
+        elif mapping[index] in old_intent_of_id:
+            assert old_intent_of_id[mapping[index]] == intent  # a kept id keeps its meaning
+            kept += 1
+    # Sub-themes split by phrasing may be cut differently on another sample; most must match.
+    assert kept >= 0.75 * sum(intent != "voucher" for intent in new_intents.values())
     # Retired ids are never reissued.
     assert next_theme_ids(["T0003", "T0009", "legacy"], 2) == ["T0010", "T0011"]
 
@@ -196,15 +212,42 @@ def test_matching_same_fit_keeps_every_id(fit: ThemeFit, theme_config: ThemeConf
 
 
 def test_assign_to_themes_uses_nearest_centroid_above_threshold(
-    fit: ThemeFit, embedder: Embedder, theme_config: ThemeConfig
+    fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray], embedder: Embedder, theme_config: ThemeConfig
 ) -> None:
     centroids = np.vstack(fit.themes["centroid"].to_list())
     batch = embedder.encode(["My gift card code was refused at the till", "What is the capital of Peru?"])
     assigned = assign_to_themes(batch, centroids, theme_config.assign_threshold)
     gift_theme = int(np.argmax(centroids @ batch[0]))
     assert assigned.tolist() == [gift_theme, -1]
-    assert "gift" in fit.themes.loc[gift_theme, "label"] + " ".join(fit.themes.loc[gift_theme, "keywords"])
+    _, labels, _ = corpus
+    assert majority_intent(labels, fit.assignments, gift_theme) == "gift_card"
     assert assign_to_themes(batch[:0], centroids, 0.4).shape == (0,)
+
+
+def test_large_inputs_fit_a_seeded_sample_and_assign_the_rest(
+    corpus: tuple[list[str], list[str], np.ndarray], embedder: Embedder, theme_config: ThemeConfig
+) -> None:
+    planted, labels, planted_vectors = corpus
+    off_topic = ["What is the capital of Peru?", "Photosynthesis converts light into chemical energy.",
+                 "The symphony was composed in 1824.", "Volcanoes form where tectonic plates meet.",
+                 "Chess openings have names like the Sicilian defence.", "The marathon is 42 kilometres long."]
+    texts = planted + off_topic
+    vectors = np.vstack([planted_vectors, embedder.encode(off_topic)])
+    config = replace(theme_config, max_fit_texts=100)
+
+    sample = fit_sample_indices(len(texts), config)
+    assert len(sample) == 100 and len(set(sample.tolist())) == 100
+    np.testing.assert_array_equal(sample, fit_sample_indices(len(texts), config))
+    off_topic_outside = [row for row in range(len(planted), len(texts)) if row not in set(sample.tolist())]
+    assert off_topic_outside, "the seeded sample happens to hold every off-topic text; change the seed"
+
+    result = fit_themes(texts, vectors, config)
+    assert homogeneity_score(labels, result.assignments[: len(planted)]) > 0.9
+    assert (result.assignments[: len(planted)] >= 0).all()  # planted texts all reach a theme
+    assert (result.assignments[off_topic_outside] == -1).all()  # below assign_threshold
+    assert result.themes["size"].sum() == (result.assignments >= 0).sum()
+    assert result.themes["label"].is_unique
+    np.testing.assert_array_equal(fit_themes(texts, vectors, config).assignments, result.assignments)
 
 
 def test_too_few_texts_stay_unassigned(embedder: Embedder, theme_config: ThemeConfig) -> None:
@@ -221,3 +264,16 @@ def test_theme_label_reads_from_members_and_never_repeats_a_taken_label() -> Non
     second = theme_label(keywords, members, taken={first})
     assert second != first and second.startswith("gift card — ")
     assert theme_label(["gift"], members, taken={"gift"}) == "gift (2)"
+
+
+def test_config_rejects_removed_hdbscan_settings() -> None:
+    import yaml
+
+    from nlp.config import parse_nlp_config
+
+    document = yaml.safe_load(CONFIG_PATH.read_text())
+    assert parse_nlp_config(document).themes.clusterer == "ward"
+    for section, value in (("clusterer", "hdbscan"), ("min_topic_size", 15),
+                           ("thresholds", {"minilm": {"merge": 0.7, "match": 0.8, "assign": 0.4}})):
+        with pytest.raises(ValueError):
+            parse_nlp_config({**document, "themes": {**document["themes"], section: value}})
