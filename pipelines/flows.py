@@ -30,6 +30,7 @@ from pipelines.warehouse.db import (
     check_contracts,
     connect,
     fetch_row,
+    identifier,
     init_schema,
     publish_snapshot,
 )
@@ -91,7 +92,7 @@ def build_marts(work_db: Path) -> dict:
         if violations:
             raise RuntimeError("warehouse contracts violated; not publishing:\n" + "\n".join(violations))
         counts = {
-            table: fetch_row(con, f"SELECT count(*) FROM {table}")[0]  # trusted names
+            table: fetch_row(con, "SELECT count(*) FROM " + identifier(table))[0]
             for table in ("feedback", "segments", "themes", "theme_weekly", "quarantine")
         }
         counts["channels"] = fetch_row(con, "SELECT count(DISTINCT channel) FROM feedback")[0]

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import get_settings
-from pipelines.warehouse.db import check_contracts, load_contracts, publish_snapshot, table_fingerprints
+from pipelines.warehouse.db import check_contracts, identifier, load_contracts, publish_snapshot, table_fingerprints
 
 # Landing times are stamped per run; everything else must be identical on a re-run.
 RUN_STAMPED_COLUMNS = {"raw_records": "first_loaded_at, last_changed_at", "quarantine": "first_seen_at"}
@@ -38,7 +38,8 @@ def fingerprints(db: Path) -> dict[str, tuple[int, str]]:
         tables = [t for t in load_contracts() if t not in RUN_STAMPED_COLUMNS]
         result = table_fingerprints(con, tables)
         for table, columns in RUN_STAMPED_COLUMNS.items():
-            con.execute(f"CREATE TEMP VIEW {table}_content AS SELECT * EXCLUDE ({columns}) FROM {table}")
+            view_sql = f"CREATE TEMP VIEW {identifier(table + '_content')} AS SELECT * EXCLUDE ({columns}) FROM {identifier(table)}"
+            con.execute(view_sql)
             result[table] = table_fingerprints(con, [f"{table}_content"])[f"{table}_content"]
         return result
 
@@ -213,6 +214,7 @@ def test_no_planted_personal_data_reaches_the_warehouse(built_warehouse):
     with duckdb.connect(str(built_warehouse.db_path), read_only=True) as con:
         tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         for table in tables:
-            dump = "\n".join(row[0] for row in con.execute(f"SELECT t::VARCHAR FROM {table} AS t").fetchall())
+            rows = con.execute("SELECT t::VARCHAR FROM " + identifier(table) + " AS t").fetchall()
+            dump = "\n".join(row[0] for row in rows)
             leaked = sorted(value for value in planted if value in dump)
             assert not leaked, f"{table} holds planted personal data: {leaked[:5]}"

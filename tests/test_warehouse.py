@@ -13,6 +13,7 @@ from pipelines.warehouse.db import (
     apply_layers,
     check_contracts,
     connect,
+    identifier,
     init_schema,
     land_quarantine,
     land_records,
@@ -111,3 +112,10 @@ def test_feedback_takes_detected_language_and_keys_are_stable(con):
     assert feedback_id.startswith("fb_") and len(feedback_id) == 19
     apply_layers(con, MODEL_LAYERS)
     assert con.execute("SELECT feedback_id FROM feedback").fetchone()[0] == feedback_id
+
+
+def test_only_plain_identifiers_can_be_spliced_into_sql():
+    assert identifier("theme_weekly") == '"theme_weekly"'
+    for hostile in ("themes; DROP TABLE feedback", 'x"y', "Feedback", "1abc", ""):
+        with pytest.raises(ValueError):
+            identifier(hostile)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,19 @@ def fetch_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     same connection (e.g. ``unregister``); fetching all rows closes it.
     """
     return con.execute(sql, params or []).fetchall()[0]
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def identifier(name: str) -> str:
+    """A table or column name, checked and quoted, for the few queries that must name one.
+
+    Names come from code or the contracts file, never from users; anything else is refused.
+    """
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return f'"{name}"'
 
 
 def read_sql(relative_path: str) -> str:
@@ -198,40 +212,38 @@ def check_contracts(con: duckdb.DuckDBPyConnection, path: Path = CONTRACTS_PATH)
     Table and column names come from the contracts file (trusted), never from users.
     """
     violations = []
-    for table, contract in load_contracts(path).items():
-        key = ", ".join(contract["key"])
-        duplicates = con.execute(
-            f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchall()[0][0]
+    for table_name, contract in load_contracts(path).items():
+        table = identifier(table_name)
+        key = ", ".join(identifier(column) for column in contract["key"])
+        duplicate_keys_sql = f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+        duplicates = fetch_row(con, duplicate_keys_sql)[0]
         if duplicates:
-            violations.append(f"{table}: {duplicates} duplicated keys ({key})")
-        for column in contract.get("unique", []):
-            repeated = con.execute(
-                f"SELECT count(*) FROM (SELECT {column} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
-            ).fetchall()[0][0]
+            violations.append(f"{table_name}: {duplicates} duplicated keys ({', '.join(contract['key'])})")
+        for column_name in contract.get("unique", []):
+            column = identifier(column_name)
+            repeated_sql = f"SELECT count(*) FROM (SELECT {column} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+            repeated = fetch_row(con, repeated_sql)[0]
             if repeated:
-                violations.append(f"{table}.{column}: {repeated} repeated values")
-        for column in contract.get("not_null", []) + contract["key"]:
-            nulls = fetch_row(con, f"SELECT count(*) FROM {table} WHERE {column} IS NULL")[0]
+                violations.append(f"{table_name}.{column_name}: {repeated} repeated values")
+        for column_name in contract.get("not_null", []) + contract["key"]:
+            nulls_sql = f"SELECT count(*) FROM {table} WHERE {identifier(column_name)} IS NULL"
+            nulls = fetch_row(con, nulls_sql)[0]
             if nulls:
-                violations.append(f"{table}.{column}: {nulls} nulls")
-        for column, target in contract.get("references", {}).items():
-            parent_table, parent_column = target.split(".")
-            orphans = fetch_row(con, 
-                f"""SELECT count(*) FROM {table} AS child
-                    WHERE child.{column} IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM {parent_table} AS parent
-                        WHERE parent.{parent_column} = child.{column})"""
-            )[0]
+                violations.append(f"{table_name}.{column_name}: {nulls} nulls")
+        for column_name, target in contract.get("references", {}).items():
+            parent_name, parent_column_name = target.split(".")
+            column, parent, parent_column = identifier(column_name), identifier(parent_name), identifier(parent_column_name)
+            orphans_sql = f"""SELECT count(*) FROM {table} AS child
+                WHERE child.{column} IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM {parent} AS parent WHERE parent.{parent_column} = child.{column})"""
+            orphans = fetch_row(con, orphans_sql)[0]
             if orphans:
-                violations.append(f"{table}.{column}: {orphans} values missing from {target}")
-        for column, allowed in contract.get("accepted_values", {}).items():
-            bad = fetch_row(con, 
-                f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL AND {column} <> ALL(?)",
-                [allowed],
-            )[0]
+                violations.append(f"{table_name}.{column_name}: {orphans} values missing from {target}")
+        for column_name, allowed in contract.get("accepted_values", {}).items():
+            outside_sql = f"SELECT count(*) FROM {table} WHERE {identifier(column_name)} IS NOT NULL AND {identifier(column_name)} <> ALL(?)"
+            bad = fetch_row(con, outside_sql, [allowed])[0]
             if bad:
-                violations.append(f"{table}.{column}: {bad} values outside {allowed}")
+                violations.append(f"{table_name}.{column_name}: {bad} values outside {allowed}")
     return violations
 
 
@@ -264,9 +276,9 @@ def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) ->
     """
     fingerprints = {}
     for table in tables:
-        count, checksum = con.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, chr(30) ORDER BY t::VARCHAR), '')) "
-            f"FROM {table} AS t"
-        ).fetchall()[0]
-        fingerprints[table] = (count, checksum)
+        checksum_sql = (
+            "SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, chr(30) ORDER BY t::VARCHAR), '')) "
+            f"FROM {identifier(table)} AS t"
+        )
+        fingerprints[table] = fetch_row(con, checksum_sql)
     return fingerprints
