@@ -61,6 +61,11 @@ def _print_report(report) -> None:
     console.print(
         f"Embedded {e['embedded_now']} texts with {e['model']} ({e['from_cache']} from cache)."
     )
+    n = report.enrich
+    console.print(
+        f"Scored sentiment and key phrases of {n['texts_enriched_now']} new segment texts; "
+        f"{n['duplicates_exact']} exact and {n['duplicates_near']} near-duplicate items grouped under their first copy."
+    )
     if t["refitted"]:
         console.print(
             f"Clustered {t['texts']} distinct segment texts into {t['themes_active']} themes "

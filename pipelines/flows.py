@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from nlp.config import load_nlp_config
 from nlp.embeddings import load_embedder
+from nlp.sentiment import load_sentiment_model
 from pipelines import progress, steps
 from pipelines.connectors.base import SourceConfig
 from pipelines.connectors.registry import load_sources
@@ -42,6 +43,7 @@ class RunReport:
     sources: list[dict] = field(default_factory=list)
     understand: dict = field(default_factory=dict)
     embed: dict = field(default_factory=dict)
+    enrich: dict = field(default_factory=dict)
     themes: dict = field(default_factory=dict)
     warehouse: dict = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -71,6 +73,16 @@ def embed(work_db: Path, nlp_config_path: Path) -> dict:
     with connect(work_db) as con:
         report = steps.embed_segments(con, embedder, progress.for_stage("embed"))
     return {**asdict(report), "model": embedder.model_id}
+
+
+@task(cache_policy=NO_CACHE)
+def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
+    config = load_nlp_config(nlp_config_path)
+    sentiment = load_sentiment_model(config.themes.embedding_backend)
+    with connect(work_db) as con:
+        enriched = steps.enrich_segments(con, sentiment, model_id, progress.for_stage("enrich"))
+        exact, near = steps.mark_duplicates(con)
+    return asdict(steps.EnrichReport(enriched, exact, near))
 
 
 @task(cache_policy=NO_CACHE)
@@ -151,6 +163,7 @@ def voc_pipeline(
         )
     report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
     report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
+    report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
     report.themes = timed(
         "themes", lambda: themes(work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes)
     )

@@ -17,9 +17,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from nlp.duplicates import find_duplicates
 from nlp.embeddings import Embedder, text_hash
+from nlp.keyphrases import key_phrases
 from nlp.language import detect_languages
 from nlp.segment import segment_items
+from nlp.sentiment import SentimentModel
 from nlp.redact import RedactConfig
 from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
@@ -225,6 +228,62 @@ def embed_segments(
     embedded = cache_embeddings(con, embedder, segments, progress)
     total = segments["text_hash"].nunique()
     return EmbedReport(texts_total=total, embedded_now=embedded, from_cache=total - embedded)
+
+
+# --- enrich: sentiment, key phrases, duplicates -------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrichReport:
+    texts_enriched_now: int
+    duplicates_exact: int
+    duplicates_near: int
+
+
+def enrich_segments(
+    con: duckdb.DuckDBPyConnection, sentiment: SentimentModel, model_id: str, progress: Progress = _no_progress
+) -> int:
+    """Score sentiment and extract key phrases of each segment text not done before."""
+    pending = con.execute(
+        """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, items.language
+           FROM nlp_segments AS segs JOIN nlp_items AS items USING (feedback_id, content_hash)
+           WHERE segs.text_hash NOT IN (SELECT text_hash FROM nlp_segment_enrichment)
+           ORDER BY segs.text_hash, segs.text"""
+    ).df()
+    for start in range(0, len(pending), NLP_BATCH):
+        batch = pending.iloc[start : start + NLP_BATCH]
+        texts = batch["text"].tolist()
+        languages = [lang if isinstance(lang, str) else None for lang in batch["language"]]
+        scores = sentiment.score(texts, languages, cached_vectors(con, model_id, batch["text_hash"].tolist()))
+        frame = pd.DataFrame(
+            {
+                "text_hash": batch["text_hash"].to_numpy(),
+                "sentiment_score": [s.score for s in scores],
+                "sentiment_label": [s.label for s in scores],
+                "key_phrases": key_phrases(texts, languages),
+            }
+        )
+        con.register("new_enrichment", frame)
+        con.execute("INSERT INTO nlp_segment_enrichment SELECT * FROM new_enrichment ON CONFLICT DO NOTHING")
+        con.unregister("new_enrichment")
+        progress(min(start + NLP_BATCH, len(pending)), len(pending))
+    return len(pending)
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Group exact and near-duplicate items under their earliest copy; returns (exact, near)."""
+    items = con.execute(
+        """SELECT feedback_id, text, received_at, customer_id,
+                  TRY_CAST(metadata->>'reach' AS DOUBLE) AS reach
+           FROM stg_feedback ORDER BY feedback_id"""
+    ).df()
+    duplicates = find_duplicates(items)
+    con.execute("DELETE FROM nlp_duplicates")
+    con.register("new_duplicates", duplicates[["feedback_id", "canonical_id", "duplicate_kind", "similarity"]])
+    con.execute("INSERT INTO nlp_duplicates SELECT * FROM new_duplicates")
+    con.unregister("new_duplicates")
+    kinds = duplicates["duplicate_kind"].value_counts()
+    return int(kinds.get("exact", 0)), int(kinds.get("near", 0))
 
 
 # --- themes --------------------------------------------------------------------------

@@ -218,3 +218,20 @@ def test_no_planted_personal_data_reaches_the_warehouse(built_warehouse):
             dump = "\n".join(row[0] for row in rows)
             leaked = sorted(value for value in planted if value in dump)
             assert not leaked, f"{table} holds planted personal data: {leaked[:5]}"
+
+
+def test_segments_carry_sentiment_and_key_phrases_and_reposts_point_to_their_original(built_warehouse):
+    db = built_warehouse.db_path
+    labels = dict(query(db, "SELECT sentiment_label, count(*) FROM segments GROUP BY ALL"))
+    assert labels.get("negative", 0) > 0 and labels.get("positive", 0) > 0
+    assert query(db, "SELECT count(*) FROM segments WHERE len(key_phrases) > 0")[0][0] > 0.5 * sum(labels.values())
+    # Praise reads positive, a crash on launch negative.
+    praise = query(db, "SELECT avg(sentiment_score) FROM segments WHERE text ILIKE '%fantastic%' OR text ILIKE '%love%'")[0][0]
+    crash = query(db, "SELECT avg(sentiment_score) FROM segments WHERE text ILIKE '%crash%'")[0][0]
+    assert praise > 0 > crash
+    reposts = query(
+        db, """SELECT f.canonical_id <> f.feedback_id, original.text
+               FROM feedback f JOIN feedback original ON original.feedback_id = f.canonical_id
+               WHERE f.channel = 'social' AND f.text LIKE 'RT @%'""",
+    )
+    assert reposts and all(is_copy for is_copy, _ in reposts)

@@ -89,6 +89,7 @@ def test_contracts_catch_duplicates_nulls_and_orphans(con):
         """INSERT INTO nlp_segments SELECT feedback_id, content_hash, 0, text, 0, length(text), 'h1'
            FROM stg_feedback"""
     )
+    con.execute("INSERT INTO nlp_segment_enrichment VALUES ('h1', -0.8, 'negative', ['parcel'])")
     con.execute("INSERT INTO segment_theme VALUES ('h1', 'T9999', 0.9)")  # a theme that does not exist
     apply_layers(con, MODEL_LAYERS)
     violations = check_contracts(con)

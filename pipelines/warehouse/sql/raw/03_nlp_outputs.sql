@@ -59,3 +59,21 @@ CREATE TABLE IF NOT EXISTS run_log (
     finished_at  TIMESTAMP,
     report       JSON
 );
+
+-- Sentiment and key phrases of a segment text (they depend only on the text and its
+-- language). Grain: one row per segment text hash. Key: text_hash.
+CREATE TABLE IF NOT EXISTS nlp_segment_enrichment (
+    text_hash        VARCHAR PRIMARY KEY,
+    sentiment_score  DOUBLE  NOT NULL,
+    sentiment_label  VARCHAR NOT NULL,
+    key_phrases      VARCHAR[] NOT NULL
+);
+
+-- Exact and near duplicates among the current items, recomputed every run.
+-- Grain: one row per current feedback item. Key: feedback_id.
+CREATE TABLE IF NOT EXISTS nlp_duplicates (
+    feedback_id     VARCHAR PRIMARY KEY,
+    canonical_id    VARCHAR NOT NULL,
+    duplicate_kind  VARCHAR,
+    similarity      DOUBLE
+);
