@@ -99,10 +99,14 @@ class ThemeFit:
 # ---------------------------------------------------------------------------- components
 
 
+# Redaction placeholders ("[PERSON]", "[EMAIL]") say nothing about what a theme is about.
+_PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
+
+
 def keyword_tokens(text: str) -> list[str]:
     """Word tokens for c-TF-IDF; Chinese runs are cut into words with jieba."""
     tokens: list[str] = []
-    for token in _TOKEN.findall(text):
+    for token in _TOKEN.findall(_PLACEHOLDER.sub(" ", text)):
         if _HAN.search(token):
             tokens.extend(w for w in _jieba_cut(token) if w.strip())
         else:

@@ -277,3 +277,11 @@ def test_config_rejects_removed_hdbscan_settings() -> None:
                            ("thresholds", {"minilm": {"merge": 0.7, "match": 0.8, "assign": 0.4}})):
         with pytest.raises(ValueError):
             parse_nlp_config({**document, "themes": {**document["themes"], section: value}})
+
+
+def test_redaction_placeholders_are_not_keywords():
+    from nlp.themes import keyword_tokens
+
+    tokens = keyword_tokens("Compliment for [PERSON], who refunded me at [EMAIL]")
+    assert "PERSON" not in tokens and "EMAIL" not in tokens
+    assert {"Compliment", "refunded"} <= set(tokens)
