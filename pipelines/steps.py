@@ -7,6 +7,7 @@ these together, so every step is testable without an orchestrator.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,7 @@ NLP_BATCH = 2_000
 EMBED_BATCH = 512
 
 
-def _no_progress(done: int, total: int) -> None:
+def no_progress(done: int, total: int) -> None:
     return None
 
 
@@ -112,7 +113,7 @@ PENDING_ITEMS_SQL = """
 
 
 def understand_items(
-    con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = _no_progress
+    con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = no_progress
 ) -> UnderstandReport:
     """Detect language and split into segments every new or changed item version."""
     pending = con.execute(PENDING_ITEMS_SQL).df()
@@ -156,8 +157,6 @@ def understand_items(
 
 
 def _parse_turns(turns: object) -> list[dict]:
-    import json
-
     if turns is None or (isinstance(turns, float) and np.isnan(turns)):
         return []
     return json.loads(turns) if isinstance(turns, str) else list(turns)
@@ -177,7 +176,7 @@ def cache_embeddings(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder,
     texts_by_hash: pd.DataFrame,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> int:
     """Embed the texts (columns text_hash, text) not yet cached for this model; returns how many."""
     con.register("wanted_texts", texts_by_hash[["text_hash", "text"]])
@@ -221,7 +220,7 @@ def cached_vectors(con: duckdb.DuckDBPyConnection, model_id: str, text_hashes: l
 
 
 def embed_segments(
-    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = _no_progress
+    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = no_progress
 ) -> EmbedReport:
     """Embed each distinct current segment text not already in the cache."""
     segments = con.execute("SELECT DISTINCT text_hash, text FROM nlp_segments").df()
@@ -241,7 +240,7 @@ class EnrichReport:
 
 
 def enrich_segments(
-    con: duckdb.DuckDBPyConnection, sentiment: SentimentModel, model_id: str, progress: Progress = _no_progress
+    con: duckdb.DuckDBPyConnection, sentiment: SentimentModel, model_id: str, progress: Progress = no_progress
 ) -> int:
     """Score sentiment and extract key phrases of each segment text not done before."""
     pending = con.execute(

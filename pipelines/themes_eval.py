@@ -19,7 +19,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from nlp.embeddings import Embedder, text_hash
 from nlp.themes import ThemeConfig, fit_themes
-from pipelines.steps import Progress, _no_progress, cache_embeddings, cached_vectors
+from pipelines.steps import Progress, cache_embeddings, cached_vectors, no_progress
 from pipelines.warehouse.db import connect, init_schema
 
 
@@ -48,7 +48,7 @@ def read_labelled_csvs(paths: Sequence[Path], text_col: str, label_col: str | No
 
 
 def embed_with_cache(
-    cache_db: Path, embedder: Embedder, texts: list[str], progress: Progress = _no_progress
+    cache_db: Path, embedder: Embedder, texts: list[str], progress: Progress = no_progress
 ) -> np.ndarray:
     hashes = [text_hash(t) for t in texts]
     with connect(cache_db) as con:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from pipelines.settings import get_settings
 from pipelines.warehouse.db import check_contracts, identifier, load_contracts, publish_snapshot, table_fingerprints
