@@ -17,6 +17,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 SMALL_SAMPLE_ITEMS = 500
 SMALL_SAMPLE_WEEKS = 16
+# Enough volume per week for the planted stories (promotion, shipping wave, app crash,
+# gift-card handling cost) to stand out against the background, as in the demo data.
+STORY_SAMPLE_ITEMS = 3000
+STORY_SAMPLE_WEEKS = 20
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,31 @@ def built_warehouse(tmp_path_factory, small_samples: Path, prefect_harness) -> B
     db_path = root / "voc.duckdb"
     report = voc_pipeline(db_path=db_path, sources_path=sources_path)
     return BuiltWarehouse(db_path, sources_path, small_samples, report)
+
+
+@pytest.fixture(scope="session")
+def story_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated like the bundled demo data (same seed and period), at half its volume."""
+    from samplegen import generate_samples
+
+    root = tmp_path_factory.mktemp("story_samples")
+    generate_samples(
+        root / "samples", root / "campaigns.csv", n_items=STORY_SAMPLE_ITEMS,
+        weeks=STORY_SAMPLE_WEEKS, end_date=date(2026, 11, 15), seed=7,
+    )
+    return root / "samples"
+
+
+@pytest.fixture(scope="session")
+def story_warehouse(tmp_path_factory, story_samples: Path, prefect_harness) -> BuiltWarehouse:
+    """A warehouse built by the real flow on the story sample; tests check the planted stories."""
+    from pipelines.flows import voc_pipeline
+
+    root = tmp_path_factory.mktemp("story_warehouse")
+    sources_path = write_sources_yaml(root / "sources.yaml", story_samples)
+    db_path = root / "voc.duckdb"
+    report = voc_pipeline(db_path=db_path, sources_path=sources_path)
+    return BuiltWarehouse(db_path, sources_path, story_samples, report)
 
 
 @pytest.fixture(scope="session")
