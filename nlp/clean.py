@@ -28,6 +28,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import ftfy
@@ -74,13 +75,21 @@ _FTFY_KEEP_LINES = ftfy.TextFixerConfig(
 _UNICODE_LINE_BREAK = re.compile("[\u2028\u2029]")
 
 
+@lru_cache(maxsize=1 << 16)  # transcript lines and templated texts repeat
+def _ftfy_fixed(text: str, keep_lines: bool) -> str:
+    # ASCII cannot hold mojibake, and the line breaks and controls ftfy would fix are gone by now.
+    if text.isascii():
+        return text
+    return ftfy.fix_text(text, _FTFY_KEEP_LINES if keep_lines else _FTFY)
+
+
 def _fix_characters(text: str, removed: list[Removal], *, keep_lines: bool = False) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     invisible = "".join(_INVISIBLE.findall(text)) + "".join(_CONTROL.findall(text))
     if invisible:
         removed.append(Removal("invisible_chars", invisible))
         text = _CONTROL.sub("", _INVISIBLE.sub("", text))
-    fixed = ftfy.fix_text(text, _FTFY_KEEP_LINES if keep_lines else _FTFY)
+    fixed = _ftfy_fixed(text, keep_lines)
     if fixed != text:
         removed.append(Removal("mojibake", text))
     if keep_lines:
@@ -168,6 +177,7 @@ _QUOTE_HEADER = re.compile(
     rf"(?:{_WROTE})(?:\s*\([аa]\))?(?:[ \t][^\n]{{0,100}}?)?[ \t]*[:：][ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
+_WROTE_WORD = re.compile(_WROTE, re.IGNORECASE)  # cheap test before the costly header pattern
 _FORWARD_SEPARATOR = re.compile(
     r"^[ \t]*(?:-{2,}\s*(?:Original Message|Forwarded message|Mensaje original|Message d'origine|"
     r"Message transféré|Ursprüngliche Nachricht|Weitergeleitete Nachricht|Mesaj original|"
@@ -221,6 +231,8 @@ def _remove_lines(pattern: re.Pattern[str], kind: str, text: str, removed: list[
 def _cut_quoted_reply(text: str, removed: list[Removal]) -> str:
     """Cut at the first "… wrote:" line that carries a date or an address (so a customer's
     own "My neighbour wrote:" stays)."""
+    if not _WROTE_WORD.search(text):
+        return text
     for match in _QUOTE_HEADER.finditer(text):
         if re.search(r"\d|@", match.group()) and text[: match.start()].strip():
             removed.append(Removal("quoted_reply", text[match.start() :]))

@@ -1,7 +1,8 @@
 """Load config/nlp.yaml into typed, frozen settings for each NLP stage.
 
-Unknown keys inside the language, segment and themes sections are errors (a typo must not
-silently fall back to a default); other top-level sections belong to other modules.
+Unknown keys inside the language, segment, themes, redact, sentiment, key_phrases and
+duplicates sections are errors (a typo must not silently fall back to a default); other
+top-level sections belong to other modules.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from nlp.duplicates import DuplicateConfig
+from nlp.keyphrases import KeyPhraseConfig
 from nlp.language import LanguageConfig
 from nlp.redact import RedactConfig
 from nlp.segment import ContentRule, SegmentConfig
+from nlp.sentiment import SentimentConfig
 from nlp.themes import ThemeConfig, UmapConfig, VectorizerConfig
 
 T = TypeVar("T")
@@ -28,6 +32,9 @@ class NlpConfig:
     segment: SegmentConfig
     themes: ThemeConfig
     redact: RedactConfig
+    sentiment: SentimentConfig
+    key_phrases: KeyPhraseConfig
+    duplicates: DuplicateConfig
 
 
 def _build(cls: type[T], section: Mapping[str, Any], **converted: Any) -> T:
@@ -94,6 +101,9 @@ def parse_nlp_config(document: Mapping[str, Any]) -> NlpConfig:
         segment=_segment_config(document.get("segment", {})),
         themes=_theme_config(document.get("themes", {})),
         redact=_build(RedactConfig, document.get("redact", {})),
+        sentiment=_build(SentimentConfig, document.get("sentiment", {})),
+        key_phrases=_build(KeyPhraseConfig, document.get("key_phrases", {})),
+        duplicates=_build(DuplicateConfig, document.get("duplicates", {})),
     )
 
 

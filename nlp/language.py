@@ -87,12 +87,13 @@ def detect_languages(
     hint_codes = [normalise_language_code(h) for h in hints] if hints is not None else [None] * len(texts)
 
     cleaned = [_URL_OR_HANDLE.sub(" ", text) if isinstance(text, str) else "" for text in texts]
-    to_detect = [i for i, text in enumerate(cleaned) if _has_enough_signal(text, config)]
-    detected: dict[int, str | None] = {}
+    # Each distinct text once: reposts and templated complaints repeat.
+    to_detect = list(dict.fromkeys(text for text in cleaned if _has_enough_signal(text, config)))
+    detected: dict[str, str | None] = {}
     if to_detect:
         detector = _detector(tuple(config.supported))
-        all_confidences = detector.compute_language_confidence_values_in_parallel([cleaned[i] for i in to_detect])
-        for i, confidences in zip(to_detect, all_confidences, strict=True):
-            detected[i] = _confident_code(confidences, config)
+        all_confidences = detector.compute_language_confidence_values_in_parallel(to_detect)
+        for text, confidences in zip(to_detect, all_confidences, strict=True):
+            detected[text] = _confident_code(confidences, config)
 
-    return [detected.get(i) or hint_codes[i] for i in range(len(texts))]
+    return [detected.get(text) or hint for text, hint in zip(cleaned, hint_codes, strict=True)]

@@ -274,12 +274,23 @@ def _looks_like_phone(raw: str, number: phonenumbers.PhoneNumber) -> bool:
     return has_separators and raw.lstrip("(").startswith(("0", "8", "1"))
 
 
+_WIDE_GAP = re.compile(r"[\s().\-/]{2}")
+
+
+def _only_fragments(text: str, run: re.Match[str]) -> bool:
+    """True if every match in the run would be a fragment: with one-character gaps, a match
+    inside the run touches its digits, so only the whole run could be a phone, and it is glued
+    to an id ("LK-4839201") or runs on into a time ("2026-10-01 09:14")."""
+    return not _WIDE_GAP.search(run.group()) and _is_fragment(text, run.start(), run.end())
+
+
 def _phone_windows(text: str) -> list[tuple[int, int]]:
-    """Stretches worth handing to the (slow) matcher: 7+ digit runs that are not dates and do
-    not follow an order/tracking keyword, widened to take in a leading "+", "(" or "00"."""
+    """Stretches worth handing to the (slow) matcher: 7+ digit runs that are not dates or pieces
+    of something longer and do not follow an order/tracking keyword, widened to take in a
+    leading "+", "(" or "00"."""
     windows: list[tuple[int, int]] = []
     for run in _DIGIT_RUN.finditer(text):
-        if _DATE.fullmatch(run.group()):
+        if _DATE.fullmatch(run.group()) or _only_fragments(text, run):
             continue
         start = max(0, run.start() - _WINDOW_LEFT)
         if _NOT_PHONE_KEYWORD.search(text[max(0, run.start() - 40) : run.start()]) and "+" not in text[start : run.start()]:
@@ -598,8 +609,14 @@ def _is_english_word(lowered: str) -> bool:
 def _is_name_candidate(sentence: str, word: regex.Match[str], ignore_words: frozenset[str]) -> bool:
     if _is_common_word(word.group(), ignore_words):
         return False
+    if word.start() > 0 and sentence[word.start() - 1] in "@#":
+        return False  # a handle or hashtag ("@LarkspurHelp"), not a name
     is_first = word.start() == _LEADING_NON_WORD.match(sentence).end()
     return not is_first or not _is_english_word(word.group().lower())
+
+
+# A WebVTT voice tag opening a transcript line ("<v Agent>"): not part of the sentence.
+_VOICE_TAG = re.compile(r"<v(?:\.[\w.-]+)?[ \t][^>\n]{1,40}>")
 
 
 def ner_windows(text: str, ignore_words: frozenset[str]) -> list[tuple[int, str]]:
@@ -607,11 +624,14 @@ def ner_windows(text: str, ignore_words: frozenset[str]) -> list[tuple[int, str]
 
     NER costs a few ms per sentence on one core; most feedback sentences only capitalise
     their first word ("The app…", "Delivery was late"), so this keeps NER off most text.
+    A leading voice tag is left out, so a transcript line is the same window as its turn.
     """
     windows: list[tuple[int, str]] = []
     start = 0
     for boundary in [*_SENTENCE_END.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
+        tag = _VOICE_TAG.match(text, start, end)
+        start = tag.end() if tag else start
         sentence = text[start:end]
         if any(_is_name_candidate(sentence, m, ignore_words) for m in _CANDIDATE_WORD.finditer(sentence)):
             windows.append((start, sentence))
@@ -658,10 +678,30 @@ def ner_names(texts: Sequence[str], languages: Sequence[str | None], config: Red
                 for chunk_offset, chunk in _chunks(window, _MAX_NER_CHARS)
             )
     for name, windows in by_pipeline.items():
-        docs = _ner_pipeline(name).pipe((window for _, _, window in windows), batch_size=config.batch_size)
-        for (i, offset, window), doc in zip(windows, docs, strict=True):
-            found[i].extend(_ner_person_spans(window, doc.ents, offset, ignore))
+        spans_of = _ner_window_spans(name, sorted({window for _, _, window in windows}), ignore, config.batch_size)
+        for i, offset, window in windows:
+            found[i].extend(RedactedSpan("PERSON", offset + start, offset + end) for start, end in spans_of[window])
     return found
+
+
+# Names NER found per (pipeline, ignore words, window): the same sentence recurs across texts
+# (payload copies of the text, transcript lines, templated complaints), NER is the costly part.
+_NER_CACHE: dict[tuple[str, frozenset[str], str], tuple[tuple[int, int], ...]] = {}
+_NER_CACHE_MAX = 200_000
+
+
+def _ner_window_spans(
+    name: str, windows: Sequence[str], ignore: frozenset[str], batch_size: int
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """(start, end) of each PERSON name in each distinct window; NER runs only on unseen ones."""
+    unseen = [w for w in windows if (name, ignore, w) not in _NER_CACHE]
+    if len(_NER_CACHE) + len(unseen) > _NER_CACHE_MAX:
+        _NER_CACHE.clear()
+    for window, doc in zip(unseen, _ner_pipeline(name).pipe(unseen, batch_size=batch_size), strict=True):
+        _NER_CACHE[(name, ignore, window)] = tuple(
+            (span.start, span.end) for span in _ner_person_spans(window, doc.ents, 0, ignore)
+        )
+    return {w: _NER_CACHE[(name, ignore, w)] for w in windows}
 
 
 # ---------------------------------------------------------------------------- assembly

@@ -3,13 +3,14 @@
 No raw personal data may reach the warehouse, so every text a connector yields (the feedback
 text, the free-text values of its payload, and the payload of a quarantined record) goes
 through ``nlp.clean`` and ``nlp.redact`` here, before landing. Call transcripts are cleaned
-and redacted turn by turn and re-rendered, so turn offsets stay exact.
+and redacted turn by turn and re-rendered, so turn offsets stay exact. The language is
+detected here, once, and landed in ``language_hint`` for the later stages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nlp.clean import clean_text
@@ -88,48 +89,70 @@ def _render_turns(turns_and_bodies: Sequence[tuple[Turn, str]]) -> tuple[str, tu
     return "\n".join(lines), tuple(turns)
 
 
-def sanitise_records(records: Sequence[FeedbackRecord], config: RedactConfig) -> list[FeedbackRecord]:
-    """Clean each record's text and redact personal data from it and from its payload."""
-    cleaned_texts: list[str] = []
-    # Per record: its surviving turns with cleaned words (calls), or None (other channels).
-    call_bodies: list[list[tuple[Turn, str]] | None] = []
+@dataclass(frozen=True)
+class CleanedRecord:
+    text: str  # the cleaned text (calls: the surviving turns' words, one per line)
+    turn_bodies: tuple[tuple[Turn, str], ...] | None  # calls: surviving turns and their words; else None
+
+
+def clean_records(records: Sequence[FeedbackRecord]) -> list[CleanedRecord]:
+    """Each record's cleaned text (and, for calls, its surviving turns)."""
+    cleaned = []
     for record in records:
         if record.channel == "call" and record.turns:
-            bodies = _cleaned_turn_bodies(record)
-            call_bodies.append(bodies)
-            cleaned_texts.append("\n".join(body for _, body in bodies))
+            bodies = tuple(_cleaned_turn_bodies(record))
+            cleaned.append(CleanedRecord("\n".join(body for _, body in bodies), bodies))
         else:
-            call_bodies.append(None)
-            cleaned_texts.append(clean_text(record.text, record.channel).text)
-    # Redaction picks phone regions and name models by language.
-    languages = detect_languages(cleaned_texts, [r.language_hint for r in records])
+            cleaned.append(CleanedRecord(clean_text(record.text, record.channel).text, None))
+    return cleaned
 
+
+def record_languages(records: Sequence[FeedbackRecord], cleaned: Sequence[CleanedRecord]) -> list[str | None]:
+    """Each record's language, detected once on its cleaned text (the source's hint when unsure)."""
+    return detect_languages([c.text for c in cleaned], [r.language_hint for r in records])
+
+
+def redact_records(
+    records: Sequence[FeedbackRecord],
+    cleaned: Sequence[CleanedRecord],
+    languages: Sequence[str | None],
+    config: RedactConfig,
+) -> list[FeedbackRecord]:
+    """Records with their cleaned text, redacted, and their language in `language_hint`."""
     redactor = _Redactor(config)
-    for record, text, bodies, language in zip(records, cleaned_texts, call_bodies, languages, strict=True):
-        for _, body in bodies or []:
+    for record, clean, language in zip(records, cleaned, languages, strict=True):
+        for _, body in clean.turn_bodies or ():
             redactor.want(body, language)
-        if bodies is None:
-            redactor.want(text, language)
+        if clean.turn_bodies is None:
+            redactor.want(clean.text, language)
         for leaf in _string_leaves(record.payload) + _string_leaves(record.metadata):
             redactor.want(leaf, language)
     redactor.run()
 
     sanitised = []
-    for record, text, bodies, language in zip(records, cleaned_texts, call_bodies, languages, strict=True):
-        if bodies is not None:
-            new_text, turns = _render_turns([(turn, redactor.get(body, language)) for turn, body in bodies])
+    for record, clean, language in zip(records, cleaned, languages, strict=True):
+        if clean.turn_bodies is not None:
+            new_text, turns = _render_turns([(turn, redactor.get(body, language)) for turn, body in clean.turn_bodies])
         else:
-            new_text, turns = redactor.get(text, language), record.turns
+            new_text, turns = redactor.get(clean.text, language), record.turns
         sanitised.append(
             replace(
                 record,
                 text=new_text,
                 turns=turns,
+                language_hint=language,
                 payload=_replace_leaves(record.payload, redactor, language),
                 metadata=_replace_leaves(record.metadata, redactor, language),
             )
         )
     return sanitised
+
+
+def sanitise_records(records: Sequence[FeedbackRecord], config: RedactConfig) -> list[FeedbackRecord]:
+    """Clean each record's text, detect its language (redaction picks phone regions and name
+    models by it; later stages reuse it) and redact personal data from text and payload."""
+    cleaned = clean_records(records)
+    return redact_records(records, cleaned, record_languages(records, cleaned), config)
 
 
 def sanitise_rejections(rejected: Sequence[QuarantinedRecord], config: RedactConfig) -> list[QuarantinedRecord]:

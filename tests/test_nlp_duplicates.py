@@ -167,3 +167,14 @@ def test_output_shape_and_errors() -> None:
     config = DuplicateConfig(near_threshold=0.99)
     result = find_duplicates(_items([("a", "", "2026-09-01"), ("b", "", "2026-09-01")]), config)
     assert result["duplicate_kind"].isna().all()  # empty texts are never duplicates
+
+
+def test_settings_come_from_the_versioned_config() -> None:
+    from nlp.config import load_nlp_config, parse_nlp_config
+
+    config = load_nlp_config(ROOT / "config" / "nlp.yaml")
+    assert config.duplicates == DuplicateConfig()  # the file states the tuned values explicitly
+    assert config.sentiment.embedding_weight == 0.6 and config.key_phrases.max_words == 3
+    document = {"version": 1, "duplicates": {"near_treshold": 0.7}}
+    with pytest.raises(ValueError, match="near_treshold"):
+        parse_nlp_config(document)

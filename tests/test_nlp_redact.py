@@ -219,3 +219,40 @@ def test_nothing_is_downloaded_at_run_time(tmp_path):
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "Hi [PERSON], mail [EMAIL], call [PHONE]"
+
+
+# ---------------------------------------------------------------------------- shortcuts for speed
+
+
+def test_transcript_phone_before_a_cue_timestamp_is_found_and_ids_and_times_are_not():
+    """Digit runs glued to an id or running into a time skip the phone matcher; a phone whose
+    run carries on across a line break into the next cue's timestamp must still be found."""
+    vtt = (
+        "4\n00:00:19.559 --> 00:00:22.251\n<v Customer>You can use my number, 07110 225683.\n\n"
+        "5\n00:00:22.653 --> 00:00:25.100\n<v Customer>Or my husband's, 860-683-4843.\n\n"
+        "6\n00:00:26.000 --> 00:00:28.000\n<v Customer>Order LK-4218922, placed 2026-10-24 04:40:47."
+    )
+    result = redact(vtt, "en")
+    assert [vtt[s.start : s.end] for s in result.spans if s.kind == "PHONE"] == ["07110 225683", "860-683-4843"]
+    assert "LK-4218922" in result.text and "2026-10-24 04:40:47" in result.text
+
+
+def test_handles_and_hashtags_are_not_names():
+    result = redact("@LarkspurHelp the app crashes on launch. #LarkspurApp #WheresMyOrder", "en")
+    assert result.spans == ()
+
+
+def test_a_transcript_line_and_its_turn_get_the_same_names():
+    line = "Thanks for calling, this is Priyanka. Evri tracking says delivered but nothing came."
+    vtt = f"1\n00:00:01.000 --> 00:00:04.000\n<v Customer>{line}"
+    in_turn = [line[s.start : s.end] for s in redact(line, "en").spans]
+    in_vtt = [vtt[s.start : s.end] for s in redact(vtt, "en").spans]
+    assert in_turn == in_vtt and "Priyanka" in in_turn
+
+
+def test_repeated_sentences_are_redacted_alike_in_and_across_batches():
+    texts = ["I spoke to Marcus Webb about it.", "Marcus Webb said the refund was sent.", "I spoke to Marcus Webb about it."]
+    first = redact_batch(texts, ["en"] * 3)
+    again = redact_batch(texts[::-1], ["en"] * 3)[::-1]
+    assert [r.text for r in first] == [r.text for r in again]
+    assert all("Marcus" not in r.text for r in first)

@@ -71,3 +71,18 @@ def test_quarantined_payloads_are_redacted():
     rejected = [QuarantinedRecord("surveys", "survey.csv:9", "unparseable date", "R_1,yesterday,3,,call me +1 415 555 0132")]
     [sanitised] = sanitise_rejections(rejected, CONFIG)
     assert "555 0132" not in sanitised.raw_payload and "[PHONE]" in sanitised.raw_payload
+
+
+def _survey(record_id: str, text: str, hint: str | None) -> FeedbackRecord:
+    return FeedbackRecord(
+        source="surveys", source_record_id=record_id, channel="survey", received_at=WHEN, text=text,
+        location=f"survey.csv:{record_id}", payload={"Comment": text}, language_hint=hint,
+    )
+
+
+def test_language_is_detected_once_and_lands_in_the_hint():
+    spanish = "El pedido llegó roto y nadie responde a mis correos, quiero un reembolso ya."
+    short = "ok 👍"
+    landed = sanitise_records([_survey("1", spanish, "en"), _survey("2", short, "fr"), _survey("3", short, None)], CONFIG)
+    # A confident detection overrides the source's claim; too little text keeps the claim (or none).
+    assert [r.language_hint for r in landed] == ["es", "fr", None]
