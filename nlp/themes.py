@@ -29,10 +29,10 @@ from nlp.embeddings import l2_normalise
 if TYPE_CHECKING:  # BERTopic pulls in torch, UMAP and numba: import only when fitting
     from bertopic import BERTopic
 
-THEME_COLUMNS = ["theme_index", "label", "keywords", "size", "centroid"]
+THEME_COLUMNS = ["theme_index", "label", "keywords", "size", "centroid", "representative"]
 THEME_ID_PREFIX = "T"
+CATEGORY_ID_PREFIX = "C"
 UNASSIGNED = -1
-_THEME_ID = re.compile(rf"^{THEME_ID_PREFIX}(\d+)$")
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’][^\W\d_])*", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # BERTopic joins a theme's texts with spaces before counting words; ending every text with
@@ -80,19 +80,27 @@ class ThemeConfig:
     assign_threshold: float = 0.4
     # Longest phrase (in words) used for the second half of a label.
     label_phrase_words: int = 4
+    # Executives read at most this many top-level categories (Ward over theme centroids).
+    max_categories: int = 15
+    # A new category keeps a previous category_id when their theme sets overlap this much
+    # (Jaccard); overlap of members, unlike centroid cosine, means the same for every backend.
+    category_match_jaccard: float = 0.34
 
     def __post_init__(self) -> None:
         if self.clusterer != "ward":
             raise ValueError(f"unknown theme clusterer {self.clusterer!r}; supported: 'ward'")
         if self.max_fit_texts < self.min_texts:
             raise ValueError(f"max_fit_texts ({self.max_fit_texts}) is below min_texts ({self.min_texts})")
+        if not 1 <= self.max_categories:
+            raise ValueError(f"max_categories must be at least 1, got {self.max_categories}")
 
 
 @dataclass(frozen=True)
 class ThemeFit:
     # Row index into `themes` per input text; -1 = unassigned.
     assignments: np.ndarray
-    # theme_index (0 = largest), label, keywords (list[str]), size, centroid (unit vector).
+    # theme_index (0 = largest), label, keywords (list[str]), size, centroid (unit vector),
+    # representative (the member text closest to the centroid).
     themes: pd.DataFrame
 
 
@@ -211,9 +219,16 @@ def fit_sample_indices(n_texts: int, config: ThemeConfig) -> np.ndarray:
     return np.sort(rng.choice(n_texts, size=config.max_fit_texts, replace=False))
 
 
-def fit_themes(texts: list[str], embeddings: np.ndarray, config: ThemeConfig) -> ThemeFit:
+def fit_themes(
+    texts: list[str],
+    embeddings: np.ndarray,
+    config: ThemeConfig,
+    key_phrases: Sequence[Sequence[str]] | None = None,
+) -> ThemeFit:
     """Cluster texts into themes (UMAP → Ward); texts outside the fit sample join the nearest
-    theme when their cosine to its centroid is at least `assign_threshold`, else stay -1."""
+    theme when their cosine to its centroid is at least `assign_threshold`, else stay -1.
+    `key_phrases` (per text, e.g. from nlp.keyphrases) make the labels; without them labels
+    come from keywords."""
     if len(texts) != len(embeddings):
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
     if len(texts) < config.min_texts:
@@ -227,10 +242,8 @@ def fit_themes(texts: list[str], embeddings: np.ndarray, config: ThemeConfig) ->
     topics[fit_rows] = fit_topics
     if len(fit_rows) < len(texts):
         topics = _assign_rest_to_nearest_topic(topics, embeddings, config.assign_threshold)
-    # Keywords are the fit sample's c-TF-IDF; sizes, centroids and labels use every member.
-    assignments, order = _rank_by_size(topics)
-    themes = _describe_themes(model, texts, embeddings, assignments, order, config)
-    return ThemeFit(assignments, themes)
+    assignments, _ = _rank_by_size(topics)
+    return ThemeFit(assignments, describe_themes(texts, embeddings, assignments, config, key_phrases))
 
 
 def _assign_rest_to_nearest_topic(topics: np.ndarray, embeddings: np.ndarray, threshold: float) -> np.ndarray:
@@ -255,27 +268,65 @@ def _rank_by_size(topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return assignments, order
 
 
-def _describe_themes(
-    model: BERTopic,
+def theme_keywords(texts: Sequence[str], assignments: np.ndarray, n_themes: int, config: ThemeConfig) -> list[list[str]]:
+    """Top c-TF-IDF words per theme 0..n_themes-1, as BERTopic computes them: one document per
+    theme (its members joined), class-based TF-IDF with frequent words reduced."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyzer = KeywordAnalyzer(
+        stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
+        ngram_range=(int(config.vectorizer.ngram_range[0]), int(config.vectorizer.ngram_range[1])),
+    )
+    documents = [
+        TEXT_BOUNDARY.join(texts[i] for i in np.flatnonzero(assignments == index)) + TEXT_BOUNDARY
+        for index in range(n_themes)
+    ]
+    try:
+        counts = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df).fit(documents)
+    except ValueError:  # no theme has a single word left (all stop words or placeholders)
+        return [[] for _ in documents]
+    matrix = counts.transform(documents)
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(matrix).toarray()
+    vocabulary = counts.get_feature_names_out()
+    keywords = []
+    for row in weights:
+        top = np.argsort(-row, kind="stable")[: config.n_keywords]
+        keywords.append([str(vocabulary[i]) for i in top if row[i] > 0])
+    return keywords
+
+
+def describe_themes(
     texts: Sequence[str],
     embeddings: np.ndarray,
     assignments: np.ndarray,
-    order: list[int],
     config: ThemeConfig,
+    key_phrases: Sequence[Sequence[str]] | None = None,
+    taken: Iterable[str] = (),
 ) -> pd.DataFrame:
-    rows = []
-    used_labels: set[str] = set()
+    """One row per theme 0..k-1 of `assignments` (THEME_COLUMNS): keywords, a label distinct
+    from `taken` and from each other, size, unit centroid and representative text."""
+    embeddings = l2_normalise(embeddings)
+    n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
+    all_keywords = theme_keywords(texts, assignments, n_themes, config)
+    used_labels = set(taken)
     stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
-    for theme_index, topic in enumerate(order):
+    rows = []
+    for theme_index in range(n_themes):
         members = np.flatnonzero(assignments == theme_index)
         centroid = l2_normalise(embeddings[members].mean(axis=0, keepdims=True))[0]
-        keywords = [word for word, _ in (model.get_topic(topic) or [])][: config.n_keywords]
         by_closeness = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
-        label = theme_label(
-            keywords, [texts[i] for i in by_closeness[:_LABEL_SAMPLE]], used_labels, stop_words, config.label_phrase_words
-        )
+        closest = by_closeness[:_LABEL_SAMPLE]
+        member_texts = [texts[i] for i in closest]
+        label = None
+        if key_phrases is not None:
+            label = key_phrase_label([key_phrases[i] for i in closest], used_labels)
+        if label is None:
+            label = theme_label(
+                all_keywords[theme_index], member_texts, used_labels, stop_words, config.label_phrase_words
+            )
         used_labels.add(label)
-        rows.append((theme_index, label, keywords, len(members), centroid))
+        rows.append((theme_index, label, all_keywords[theme_index], len(members), centroid, member_texts[0]))
     return pd.DataFrame(rows, columns=THEME_COLUMNS)
 
 
@@ -308,6 +359,26 @@ def theme_label(
     head_words = set(head.split())
     for tail in (k for k in keywords if not _shares_word(k.split(), head_words)):
         label = f"{head} — {_common_phrase(tail, head_words, members, stop_words, max_phrase_words)}"
+        if label not in taken:
+            return label
+    return _distinct(head, taken)
+
+
+def key_phrase_label(member_phrases: Sequence[Sequence[str]], taken: set[str], min_members: int = 2) -> str | None:
+    """"<most shared key phrase> — <next most shared phrase with other words>", or None when
+    no phrase is shared by `min_members` members. `member_phrases` hold each member's key
+    phrases, closest to the centroid first (ties go to the phrase met first)."""
+    counts: dict[str, int] = {}
+    for phrases in member_phrases:
+        for phrase in dict.fromkeys(p.strip().lower() for p in phrases if p and p.strip()):
+            counts[phrase] = counts.get(phrase, 0) + 1
+    ranked = [p for p in sorted(counts, key=lambda p: -counts[p]) if counts[p] >= min_members]
+    if not ranked:
+        return None
+    head = ranked[0]
+    head_words = set(head.split())
+    for tail in (p for p in ranked[1:] if not _shares_word(p.split(), head_words)):
+        label = f"{head} — {tail}"
         if label not in taken:
             return label
     return _distinct(head, taken)
@@ -375,11 +446,13 @@ def _contains(words: tuple[str, ...], part: list[str]) -> bool:
 # ---------------------------------------------------------------------------- identity across runs
 
 
-def next_theme_ids(existing_ids: Iterable[str], n: int) -> list[str]:
+def next_theme_ids(existing_ids: Iterable[str], n: int, prefix: str = THEME_ID_PREFIX) -> list[str]:
     """n fresh ids after the highest existing one ("T0001", ...); ids are never reused."""
-    numbers = [int(m.group(1)) for m in (_THEME_ID.match(str(i)) for i in existing_ids) if m]
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+    numbers = [int(m.group(1)) for m in (pattern.match(str(i)) for i in existing_ids) if m]
     start = max(numbers, default=0) + 1
-    return [f"{THEME_ID_PREFIX}{number:04d}" for number in range(start, start + n)]
+    width = 4 if prefix == THEME_ID_PREFIX else 2
+    return [f"{prefix}{number:0{width}d}" for number in range(start, start + n)]
 
 
 def _centroid_matrix(frame: pd.DataFrame) -> np.ndarray:
@@ -422,3 +495,116 @@ def assign_to_themes(embeddings: np.ndarray, centroids: np.ndarray, threshold: f
     nearest = similarity.argmax(axis=1)
     best = similarity[np.arange(len(nearest)), nearest]
     return np.where(best >= threshold, nearest, UNASSIGNED).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- edited taxonomy
+
+
+@dataclass(frozen=True)
+class TaxonomyRules:
+    """What edits did to the theme tree; every fit and assignment honours it.
+
+    merged_into: a merged-away theme → the theme that absorbed it.
+    split_children: a split theme → its children (ids) and their centroids (rows).
+    """
+
+    merged_into: dict[str, str] = field(default_factory=dict)
+    split_children: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
+
+
+def settle_theme_ids(theme_ids: Sequence[str | None], embeddings: np.ndarray, rules: TaxonomyRules) -> list[str | None]:
+    """Each text's theme after the edits: a merged-away theme's texts go to the theme that
+    absorbed it, a split theme's texts to its nearest child (repeatedly, for chains)."""
+    embeddings = l2_normalise(embeddings)
+    settled: list[str | None] = []
+    for row, theme_id in enumerate(theme_ids):
+        seen: set[str] = set()
+        while theme_id is not None and theme_id not in seen:
+            seen.add(theme_id)
+            if theme_id in rules.merged_into:
+                theme_id = rules.merged_into[theme_id]
+            elif theme_id in rules.split_children:
+                children, centroids = rules.split_children[theme_id]
+                theme_id = children[int(np.argmax(l2_normalise(centroids) @ embeddings[row]))]
+            else:
+                break
+        settled.append(theme_id)
+    return settled
+
+
+def split_theme(embeddings: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Child 0..k-1 of each member of one theme (seeded k-means on its unit embeddings)."""
+    from sklearn.cluster import KMeans
+
+    if not 2 <= k <= len(embeddings):
+        raise ValueError(f"cannot split {len(embeddings)} texts into {k} themes")
+    return KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(l2_normalise(embeddings)).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------- categories
+
+
+def category_count(n_themes: int, max_categories: int) -> int:
+    """√(themes), at most `max_categories`: about as many themes per category as categories."""
+    return max(1, min(max_categories, n_themes, round(math.sqrt(n_themes))))
+
+
+def group_into_categories(centroids: np.ndarray, max_categories: int) -> np.ndarray:
+    """Category 0..c-1 of each theme: Ward on the unit theme centroids, c = category_count."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    n_categories = category_count(len(centroids), max_categories)
+    if n_categories == 1:
+        return np.zeros(len(centroids), dtype=np.int64)
+    ward = AgglomerativeClustering(n_clusters=n_categories, linkage="ward")
+    return ward.fit_predict(l2_normalise(centroids)).astype(np.int64)
+
+
+def category_label(theme_labels: Sequence[str], sizes: Sequence[int], taken: set[str]) -> str:
+    """The heads ("gift card" of "gift card — code not accepted") of the category's two
+    biggest themes with different heads, joined: "gift card · refund"; distinct from `taken`."""
+    heads: dict[str, int] = {}
+    for label, size in zip(theme_labels, sizes, strict=True):
+        head = re.sub(r" \(\d+\)$", "", label.split(" — ")[0]).strip()
+        heads[head] = heads.get(head, 0) + int(size)
+    ranked = sorted(heads, key=lambda h: (-heads[h], h))
+    for n in (2, 3, 1):
+        label = " · ".join(ranked[:n])
+        if label not in taken:
+            return label
+    return _distinct(" · ".join(ranked[:2]), taken)
+
+
+def match_categories(
+    new_members: Sequence[set[str]],
+    previous: dict[str, set[str]],
+    min_jaccard: float,
+    retired_ids: Iterable[str] = (),
+) -> list[str]:
+    """category_id per new category (given as its set of theme ids): a previous id when the
+    Hungarian pairing of theme sets reaches `min_jaccard`, else a fresh, never-used id."""
+    previous_ids = sorted(previous)
+    mapping: dict[int, str] = {}
+    if new_members and previous_ids:
+        jaccard = np.array([
+            [len(new & previous[p]) / max(1, len(new | previous[p])) for p in previous_ids] for new in new_members
+        ])
+        rows, cols = linear_sum_assignment(-jaccard)
+        for row, col in zip(rows, cols, strict=True):
+            if jaccard[row, col] >= min_jaccard:
+                mapping[int(row)] = previous_ids[col]
+    unmatched = [i for i in range(len(new_members)) if i not in mapping]
+    fresh = next_theme_ids([*previous_ids, *retired_ids], len(unmatched), prefix=CATEGORY_ID_PREFIX)
+    mapping.update(zip(unmatched, fresh, strict=True))
+    return [mapping[i] for i in range(len(new_members))]
+
+
+def distinct_labels(auto: dict[str, str], pinned: dict[str, str]) -> dict[str, str]:
+    """Final label per id: pinned labels as given, the others made distinct from them (and
+    from each other) by a numeric suffix. Pinned labels are kept unique when they are set."""
+    final = {key: label for key, label in pinned.items() if key in auto}
+    taken = set(final.values())
+    for key in sorted(k for k in auto if k not in final):
+        final[key] = _distinct(auto[key], taken)
+        taken.add(final[key])
+    return final

@@ -81,3 +81,29 @@ def evaluate_bertopic_defaults(texts: list[str], labels: list[str] | None, embed
     began = time.perf_counter()
     topics, _ = BERTopic().fit_transform(texts, embeddings=embeddings)
     return {**score(np.asarray(topics), labels), "seconds_fit": round(time.perf_counter() - began, 1)}
+
+
+def read_parallel_csv(path: Path) -> pd.DataFrame:
+    """Parallel complaints (columns complaint, phrasing, language, text): each non-English
+    row says what the English row with the same complaint and phrasing says."""
+    frame = pd.read_csv(path, dtype=str)
+    missing = {"complaint", "phrasing", "language", "text"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: no column {sorted(missing)}")
+    return frame
+
+
+def counterpart_agreement(parallel: pd.DataFrame, assignments: np.ndarray) -> dict:
+    """Share of non-English rows whose theme is their English counterpart's (overall and per
+    language); an unassigned row never agrees."""
+    frame = parallel.assign(theme=np.asarray(assignments))
+    english = frame[frame["language"] == "en"].set_index(["complaint", "phrasing"])["theme"]
+    others = frame[frame["language"] != "en"]
+    counterpart = english.reindex(list(zip(others["complaint"], others["phrasing"], strict=True))).to_numpy()
+    agrees = (others["theme"].to_numpy() == counterpart) & (others["theme"].to_numpy() >= 0)
+    by_language = pd.Series(agrees, index=others["language"]).groupby(level=0).mean()
+    return {
+        "share_with_english_counterpart": round(float(agrees.mean()), 4),
+        "by_language": {language: round(float(share), 4) for language, share in by_language.items()},
+        "n_non_english": int(len(others)),
+    }

@@ -285,3 +285,28 @@ def test_redaction_placeholders_are_not_keywords():
     tokens = keyword_tokens("Compliment for [PERSON], who refunded me at [EMAIL]")
     assert "PERSON" not in tokens and "EMAIL" not in tokens
     assert {"Compliment", "refunded"} <= set(tokens)
+
+
+INTENT_PHRASE = {"gift_card": "gift card", "app_crash": "app crash", "late_delivery": "late parcel",
+                 "double_charge": "double charge", "password_reset": "password reset"}
+
+
+def test_key_phrases_make_distinct_labels_and_the_representative_is_the_closest_member(
+    fit: ThemeFit, corpus: tuple[list[str], list[str], np.ndarray], theme_config: ThemeConfig
+) -> None:
+    from nlp.themes import describe_themes
+
+    texts, labels, embeddings = corpus
+    # Each text's key phrases: its intent's phrase, and the words after the first three.
+    phrases = [[INTENT_PHRASE[label], " ".join(text.lower().split()[3:5])] for text, label in zip(texts, labels)]
+    described = describe_themes(texts, embeddings, fit.assignments, theme_config, phrases)
+    assert described["label"].is_unique
+    for row in described.itertuples():
+        intent = majority_intent(labels, fit.assignments, row.theme_index)
+        assert row.label.split(" — ")[0].startswith(INTENT_PHRASE[intent]), row.label
+        members = np.flatnonzero(fit.assignments == row.theme_index)
+        similarity = dict(zip((texts[i] for i in members), embeddings[members] @ row.centroid))
+        # The closest member (near-identical phrasings tie up to float rounding).
+        assert similarity[row.representative] >= max(similarity.values()) - 1e-5
+    # Without key phrases the labels still come from the members (keywords + shared phrase).
+    assert describe_themes(texts, embeddings, fit.assignments, theme_config)["label"].is_unique

@@ -55,3 +55,44 @@ def test_engine_finds_banking77_intents_on_a_sample(banking77_sample: LabelledTe
     assert result["ari"] >= 0.46, result
     assert 40 <= result["n_themes"] <= 100, result
     assert result["unassigned_share"] <= 0.05, result
+
+
+# ---------------------------------------------------------------- many languages
+
+PARALLEL = PROJECT_ROOT / "tests" / "data" / "themes_multilingual.csv"
+MULTILINGUAL_BACKEND = "e5"
+
+
+def test_counterpart_agreement_counts_a_text_only_in_its_english_versions_theme() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.themes_eval import counterpart_agreement
+
+    parallel = pd.DataFrame({
+        "complaint": ["refund"] * 3 + ["crash"] * 3, "phrasing": ["1"] * 6,
+        "language": ["en", "es", "ru", "en", "es", "ru"], "text": list("abcdef"),
+    })
+    result = counterpart_agreement(parallel, np.array([0, 0, 1, 2, 2, -1]))
+    assert result["share_with_english_counterpart"] == 0.5
+    assert result["by_language"] == {"es": 1.0, "ru": 0.0}
+
+
+def test_the_same_complaint_in_six_languages_lands_with_its_english_version(tmp_path: Path) -> None:
+    """Bar: >= 80 % of the 144 non-English texts in their English counterpart's theme, with
+    the multilingual backend (benchmarks/themes_multilingual.py measures both backends)."""
+    import yaml
+
+    from nlp.config import parse_nlp_config
+    from nlp.themes import fit_themes
+    from pipelines.themes_eval import counterpart_agreement, read_parallel_csv
+
+    document = yaml.safe_load((PROJECT_ROOT / "config" / "nlp.yaml").read_text())
+    document["themes"]["embedding_backend"] = MULTILINGUAL_BACKEND
+    config = parse_nlp_config(document).themes
+    parallel = read_parallel_csv(PARALLEL)
+    embeddings = embed_with_cache(tmp_path / "embeddings.duckdb", load_embedder(MULTILINGUAL_BACKEND),
+                                  parallel["text"].tolist())
+    fit = fit_themes(parallel["text"].tolist(), embeddings, config)
+    result = counterpart_agreement(parallel, fit.assignments)
+    assert result["share_with_english_counterpart"] >= 0.80, result

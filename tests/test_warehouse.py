@@ -95,11 +95,11 @@ def test_contracts_catch_duplicates_nulls_and_orphans(con):
     violations = check_contracts(con)
     assert any("segments.theme_id" in v and "themes.theme_id" in v for v in violations)
 
-    con.execute("INSERT INTO theme_state VALUES ('T9999', 'parcel late', ['parcel'], [1.0], true, 'r1', 'r1')")
+    con.execute("INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run, last_seen_run) VALUES ('T9999', 'parcel late', ['parcel'], [1.0], true, 'r1', 'r1')")
     apply_layers(con, MODEL_LAYERS)
     assert check_contracts(con) == []
 
-    con.execute("INSERT INTO theme_state VALUES ('T0001', 'parcel late', ['late'], [1.0], true, 'r1', 'r1')")
+    con.execute("INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run, last_seen_run) VALUES ('T0001', 'parcel late', ['late'], [1.0], true, 'r1', 'r1')")
     apply_layers(con, MODEL_LAYERS)
     assert any("themes.label" in v for v in check_contracts(con))
 
