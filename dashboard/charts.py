@@ -8,14 +8,19 @@ import altair as alt
 import pandas as pd
 
 
-def theme_ranking_bar(ranking: pd.DataFrame) -> alt.Chart:
-    """Horizontal bars of items per theme, in the ranking's order (a ``top_themes`` frame)."""
+def theme_ranking_bar(
+    ranking: pd.DataFrame,
+    value_column: str = "count_items",
+    value_title: str = "Items mentioning the theme",
+) -> alt.Chart:
+    """Horizontal bars of ``value_column`` per theme, in the ranking's order (a ``top_themes``
+    frame)."""
     order = ranking["label"].tolist()
     return (
         alt.Chart(ranking)
         .mark_bar()
         .encode(
-            x=alt.X("count_items:Q", title="Items mentioning the theme"),
+            x=alt.X(f"{value_column}:Q", title=value_title),
             y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=[
                 alt.Tooltip("label:N", title="Theme"),
@@ -44,6 +49,55 @@ def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Ch
                 alt.Tooltip("count_items:Q", title="Items", format=","),
                 alt.Tooltip("count_all_items:Q", title="All items that week", format=","),
                 alt.Tooltip("share_of_items:Q", title="Share", format=".1%"),
+            ],
+        )
+    )
+
+
+def channel_mix_bar(mix: pd.DataFrame) -> alt.Chart:
+    """Items per channel for one theme (a ``theme_channel_mix`` frame)."""
+    return (
+        alt.Chart(mix)
+        .mark_bar()
+        .encode(
+            x=alt.X("count_items:Q", title="Items"),
+            y=alt.Y("channel:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip("channel:N", title="Channel"),
+                alt.Tooltip("count_items:Q", title="Items", format=","),
+                alt.Tooltip("count_reach:Q", title="Reach (all copies)", format=","),
+                alt.Tooltip("share_of_theme:Q", title="Share of the theme", format=".1%"),
+                alt.Tooltip("mean_sentiment:Q", title="Mean sentiment", format=".2f"),
+            ],
+        )
+    )
+
+
+SENTIMENT_COLOURS = {"negative": "#d62728", "neutral": "#9e9e9e", "positive": "#2ca02c"}
+
+
+def sentiment_bar(detail: pd.Series) -> alt.Chart:
+    """Share of negative, neutral and positive segments (a ``theme_detail`` row)."""
+    shares = pd.DataFrame(
+        {
+            "sentiment": list(SENTIMENT_COLOURS),
+            "share": [detail[f"{label}_share"] for label in SENTIMENT_COLOURS],
+        }
+    )
+    return (
+        alt.Chart(shares)
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", title="Share of segments", axis=alt.Axis(format="%")),
+            y=alt.Y("sentiment:N", sort=list(SENTIMENT_COLOURS), title=None),
+            color=alt.Color(
+                "sentiment:N",
+                scale=alt.Scale(domain=list(SENTIMENT_COLOURS), range=list(SENTIMENT_COLOURS.values())),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("sentiment:N", title="Sentiment"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
     )

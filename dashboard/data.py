@@ -46,9 +46,12 @@ def headline_metrics(snapshot: Snapshot, feedback_filter: FeedbackFilter) -> pd.
 
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
 def top_themes(
-    snapshot: Snapshot, feedback_filter: FeedbackFilter, limit: int | None = None
+    snapshot: Snapshot,
+    feedback_filter: FeedbackFilter,
+    limit: int | None = None,
+    rank_by: str = "volume",
 ) -> pd.DataFrame:
-    return queries.top_themes(snapshot.path, feedback_filter, limit=limit)
+    return queries.top_themes(snapshot.path, feedback_filter, limit=limit, rank_by=rank_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
@@ -67,3 +70,27 @@ def theme_verbatims(
     limit: int = queries.DEFAULT_VERBATIM_LIMIT,
 ) -> pd.DataFrame:
     return queries.theme_verbatims(snapshot.path, feedback_filter, theme_id, search, limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def theme_detail(snapshot: Snapshot, feedback_filter: FeedbackFilter, theme_id: str) -> pd.DataFrame:
+    return queries.theme_detail(snapshot.path, feedback_filter, theme_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def theme_channel_mix(
+    snapshot: Snapshot, feedback_filter: FeedbackFilter, theme_id: str
+) -> pd.DataFrame:
+    return queries.theme_channel_mix(snapshot.path, feedback_filter, theme_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def theme_key_phrases(
+    snapshot: Snapshot, feedback_filter: FeedbackFilter, theme_id: str
+) -> pd.DataFrame:
+    return queries.theme_key_phrases(snapshot.path, feedback_filter, theme_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=_MAX_ENTRIES)
+def search_verbatims(snapshot: Snapshot, feedback_filter: FeedbackFilter, search: str) -> pd.DataFrame:
+    return queries.search_verbatims(snapshot.path, feedback_filter, search)

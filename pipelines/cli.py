@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipelines.cli_themes import app as themes_app
 from pipelines.settings import PROJECT_ROOT, get_settings
 
 # With no Prefect server configured, each run starts a temporary one; on a busy 2-core
@@ -23,6 +24,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(help="Voice-of-customer feedback mining.", no_args_is_help=True, add_completion=False)
+app.add_typer(themes_app, name="themes")
 console = Console()
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Published warehouse file (default: data/voc.duckdb).")]
@@ -53,6 +55,18 @@ def _print_report(report) -> None:
         for reason, count in sorted(reasons.items()):
             quarantine.add_row(reason, str(count))
         console.print(quarantine)
+    c, m = report.campaigns, report.promotions
+    if not c["is_found"]:
+        console.print(f"No campaign calendar at {c['path']}; kept the campaigns landed before.")
+    else:
+        console.print(
+            f"Campaign calendar: {c['loaded']} campaigns ({c['inserted']} new, {c['updated']} changed, "
+            f"{c['removed']} removed), {c['quarantined']} rows quarantined."
+        )
+    console.print(
+        f"Promotions: {m['mentions']} items mention one of {m['campaigns']} campaigns; "
+        f"{m['confused_segments']} of their segments report confusion."
+    )
     u, e, t, w = report.understand, report.embed, report.themes, report.warehouse
     console.print(
         f"Segmented {u['items_processed']} new or changed items into {u['segments_created']} segments "
@@ -225,6 +239,74 @@ def themes_eval(
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + "\n")
+
+
+@app.command()
+def report(
+    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W46 (default: the newest complete week).")] = None,
+    db: DbOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of printing.")] = None,
+) -> None:
+    """Write the weekly digest: headline numbers, risers, new themes, fallers, cost leaders, promotion watch."""
+    from pipelines.report import parse_iso_week, write_report
+
+    if output_format not in ("md", "html"):
+        raise typer.BadParameter("must be md or html", param_hint="--format")
+    try:
+        week_start = parse_iso_week(week) if week else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--week") from error
+    db_path = Path(db or get_settings().db_path)
+    if not db_path.is_file():
+        raise typer.BadParameter(f"no published warehouse at {db_path}; run `voc run` first", param_hint="--db")
+    text = write_report(db_path, week_start, output_format)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def forecast(
+    db: DbOption = None,
+    weeks: Annotated[int, typer.Option(help="Weeks ahead to show (4-12).", min=4, max=12)] = 12,
+    by: Annotated[str, typer.Option(help="channel or theme (the top themes by volume).")] = "channel",
+    staff_hours: Annotated[float | None, typer.Option("--staff-hours", min=0, help="Agent-hours staffed per week: show the gap.")] = None,
+) -> None:
+    """Print the weekly contact forecast with its interval and the agent-hours it needs."""
+    from pipelines.planning import SERIES_KINDS, forecast_table, staffing_gap
+
+    if by not in SERIES_KINDS:
+        raise typer.BadParameter(f"must be one of {', '.join(SERIES_KINDS)}", param_hint="--by")
+    db_path = Path(db or get_settings().db_path)
+    if not db_path.is_file():
+        raise typer.BadParameter(f"no published warehouse at {db_path}; run `voc run` first", param_hint="--db")
+    rows = forecast_table(db_path, weeks, by)
+    if rows.empty:
+        console.print("No forecast: the warehouse has too little weekly history (at least 8 weeks are needed).")
+        raise typer.Exit(1)
+    level = rows["interval_level"].iloc[0]
+    table = Table(title=f"Weekly contacts forecast by {by} ({level:.0%} interval)")
+    for column in ("week", by, "forecast", "lower", "upper", "agent-hours needed"):
+        table.add_column(column, justify="left" if column in ("week", by) else "right", no_wrap=True)
+    for row in rows.itertuples():
+        table.add_row(f"{row.week_start:%Y-%m-%d}", str(row.series), f"{row.forecast:,.0f}", f"{row.lower:,.0f}",
+                      f"{row.upper:,.0f}", f"{row.agent_hours:,.1f}")
+    console.print(table)
+    for method, series in rows.groupby("method")["series"].unique().items():
+        console.print(f"{method}: {', '.join(map(str, series))}")
+    if staff_hours is not None:
+        by_channel = rows if by == "channel" else forecast_table(db_path, weeks, "channel")
+        gap = Table(title=f"Agent-hours needed (all channels) vs {staff_hours:,.0f} staffed")
+        for column in ("week", "needed", "staffed", "short (+) / spare (-)"):
+            gap.add_column(column, justify="left" if column == "week" else "right")
+        for row in staffing_gap(by_channel, staff_hours).itertuples():
+            gap.add_row(f"{row.week_start:%Y-%m-%d}", f"{row.agent_hours:,.1f}", f"{row.staff_hours:,.1f}",
+                        f"{row.hours_short:+,.1f}")
+        console.print(gap)
 
 
 if __name__ == "__main__":

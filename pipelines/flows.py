@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from nlp.config import load_nlp_config
 from nlp.embeddings import load_embedder
 from nlp.sentiment import load_sentiment_model
-from pipelines import progress, steps
+from pipelines import alerts, insights_step, planning, progress, reference, steps, taxonomy
 from pipelines.connectors.base import SourceConfig
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import get_settings
@@ -41,10 +41,12 @@ class RunReport:
     run_id: str
     db_path: str
     sources: list[dict] = field(default_factory=list)
+    campaigns: dict = field(default_factory=dict)
     understand: dict = field(default_factory=dict)
     embed: dict = field(default_factory=dict)
     enrich: dict = field(default_factory=dict)
     themes: dict = field(default_factory=dict)
+    promotions: dict = field(default_factory=dict)
     warehouse: dict = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -78,28 +80,46 @@ def embed(work_db: Path, nlp_config_path: Path) -> dict:
 @task(cache_policy=NO_CACHE)
 def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
     config = load_nlp_config(nlp_config_path)
-    sentiment = load_sentiment_model(config.themes.embedding_backend)
+    sentiment = load_sentiment_model(config.themes.embedding_backend, config=config.sentiment)
     with connect(work_db) as con:
-        enriched = steps.enrich_segments(con, sentiment, model_id, progress.for_stage("enrich"))
-        exact, near = steps.mark_duplicates(con)
+        enriched = steps.enrich_segments(con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases)
+        exact, near = steps.mark_duplicates(con, config.duplicates)
     return asdict(steps.EnrichReport(enriched, exact, near))
 
 
 @task(cache_policy=NO_CACHE)
-def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, refit: bool) -> dict:
+def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, refit: bool, journal: Path) -> dict:
     config = load_nlp_config(nlp_config_path)
     with connect(work_db) as con:
         report = steps.update_themes(
             con, config.themes, model_id, run_id, refit=refit,
             refit_when_waiting_share=get_settings().theme_refit_waiting_share,
         )
-    return {**asdict(report), "refitted": report.refitted}
+        edits = taxonomy.update_taxonomy(con, config.themes, model_id, run_id, journal, report.mode != "unchanged")
+    return {**asdict(report), "refitted": report.refitted, "taxonomy": asdict(edits)}
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def collect_campaigns(work_db: Path, campaigns_path: Path, landed_at: datetime) -> dict:
+    with connect(work_db) as con:
+        return asdict(reference.land_campaigns(con, campaigns_path, landed_at))
+
+
+@task(cache_policy=NO_CACHE)
+def match_promotions(work_db: Path, promotions_config_path: Path) -> dict:
+    config = reference.load_promotion_config(promotions_config_path)
+    with connect(work_db) as con:
+        return asdict(reference.match_promotions(con, config))
 
 
 @task(cache_policy=NO_CACHE)
 def build_marts(work_db: Path) -> dict:
     with connect(work_db) as con:
+        planning.set_workload_assumptions(con, get_settings())
         apply_layers(con, MODEL_LAYERS)
+        planning.write_contact_forecast(con, get_settings())
+        insights_step.build_theme_flags(con)
+        steps.build_score_impact(con, get_settings().score_impact_min_items)
         violations = check_contracts(con)
         if violations:
             raise RuntimeError("warehouse contracts violated; not publishing:\n" + "\n".join(violations))
@@ -122,22 +142,31 @@ def publish(work_db: Path, db_path: Path, report: RunReport, started_at: datetim
     publish_snapshot(work_db, db_path)
 
 
+@task(cache_policy=NO_CACHE)
+def alert(db_path: Path) -> bool:
+    # Reads the snapshot just published; a failed alert is logged, never raised. The webhook
+    # URL is a secret: read here, never passed as a (recorded) task parameter.
+    return alerts.send_weekly_alert(db_path, get_settings().alert_webhook_url, get_run_logger())
+
+
 @flow(name="voc-pipeline", log_prints=True)
 def voc_pipeline(
     db_path: Path | None = None,
     sources_path: Path | None = None,
     nlp_config_path: Path | None = None,
     refit_themes: bool = False,
+    campaigns_path: Path | None = None,
 ) -> RunReport:
     """Run the whole pipeline into the warehouse at ``db_path`` and publish it.
 
     New segments join existing themes; ``refit_themes`` refits them all (ids are kept for
-    themes that match a previous one).
+    themes that match a previous one). ``campaigns_path`` is the campaign calendar CSV.
     """
     settings = get_settings()
     db_path = Path(db_path or settings.db_path)
     sources_path = Path(sources_path or settings.sources_path)
     nlp_config_path = Path(nlp_config_path or settings.nlp_config_path)
+    campaigns_path = Path(campaigns_path or settings.campaigns_path)
     work_db = settings.work_db_path(db_path)
     started_at = datetime.now(UTC).replace(tzinfo=None)
     report = RunReport(run_id=f"run_{started_at:%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}", db_path=str(db_path))
@@ -161,14 +190,23 @@ def voc_pipeline(
             source["source"], source["loaded"], source["counts"]["inserted"],
             source["counts"]["updated"], source["quarantined"],
         )
+    report.campaigns = timed("campaigns", lambda: collect_campaigns(work_db, campaigns_path, started_at))
+    if not report.campaigns["is_found"]:
+        logger.warning("no campaign calendar at %s; keeping the campaigns landed before", campaigns_path)
     report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
     report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
     report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
     report.themes = timed(
-        "themes", lambda: themes(work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes)
+        "themes", lambda: themes(
+            work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes,
+            settings.taxonomy_journal_path(db_path),
+        )
     )
+    report.promotions = timed("promotions", lambda: match_promotions(work_db, settings.promotions_config_path))
     report.warehouse = timed("marts", lambda: build_marts(work_db))
     timed("publish", lambda: publish(work_db, db_path, report, started_at))
+    if settings.alert_webhook_url:
+        timed("alert", lambda: alert(db_path))
     logger.info("published %s: %s", db_path, report.warehouse)
     return report
 

@@ -24,14 +24,36 @@ class Settings(BaseSettings):
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     # Versioned NLP/theme model configuration.
     nlp_config_path: Path = PROJECT_ROOT / "config" / "nlp.yaml"
+    # Marketing's campaign calendar (name,promo_code,start_date,end_date,terms), landed each run.
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.csv"
+    # How feedback is tied to campaigns and what counts as confusion about one.
+    promotions_config_path: Path = PROJECT_ROOT / "config" / "promotions.yaml"
     # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash.
     cache_dir: Path = PROJECT_ROOT / ".cache"
     # Refit themes once this share of segment texts fits no existing theme.
     theme_refit_waiting_share: float = 0.10
+    # Score drivers: themes with fewer scored survey comments (with or without the theme)
+    # are shown but not ranked.
+    score_impact_min_items: int = 20
+    # Slack-compatible incoming webhook told about spiking and new themes after each publish;
+    # no alerts when unset.
+    alert_webhook_url: str | None = None
+    # Support planning (agent_hours_weekly, contact_forecast). Agent work per ticket: tickets
+    # record elapsed time, not work, so this is an assumption; calls use their handle time.
+    ticket_work_minutes: float = 12.0
+    social_reply_minutes: float = 3.0
+    # Weeks forecast ahead, the themes forecast on their own, and the prediction interval.
+    forecast_weeks: int = 12
+    forecast_top_themes: int = 5
+    forecast_interval_level: float = 0.8
     dashboard_port: int = 8501
     # Bind to localhost only unless told otherwise.
     dashboard_address: str = "localhost"
+
+    def taxonomy_journal_path(self, db_path: Path | None = None) -> Path:
+        """The append-only journal of taxonomy edits (CLI, dashboard) that the next run applies."""
+        db = Path(db_path or self.db_path)
+        return db.with_name(f"{db.stem}.taxonomy.jsonl")
 
     def work_db_path(self, db_path: Path | None = None) -> Path:
         """The private file a run writes; the published snapshot is copied from it."""

@@ -18,14 +18,24 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from nlp.duplicates import find_duplicates
+from insights.score_impact import RESULT_COLUMNS as SCORE_IMPACT_COLUMNS
+from insights.score_impact import score_impact
+from nlp.duplicates import DuplicateConfig, find_duplicates
 from nlp.embeddings import Embedder, text_hash
-from nlp.keyphrases import key_phrases
-from nlp.language import detect_languages
+from nlp.keyphrases import KeyPhraseConfig, key_phrases
 from nlp.segment import segment_items
 from nlp.sentiment import SentimentModel
 from nlp.redact import RedactConfig
-from nlp.themes import ThemeConfig, assign_to_themes, fit_themes, match_themes
+from nlp.themes import (
+    TaxonomyRules,
+    ThemeConfig,
+    assign_to_themes,
+    describe_themes,
+    distinct_labels,
+    fit_themes,
+    match_themes,
+    settle_theme_ids,
+)
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.sanitise import sanitise_records, sanitise_rejections
@@ -115,14 +125,13 @@ PENDING_ITEMS_SQL = """
 def understand_items(
     con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = no_progress
 ) -> UnderstandReport:
-    """Detect language and split into segments every new or changed item version."""
+    """Split into segments every new or changed item version, in its landed language."""
     pending = con.execute(PENDING_ITEMS_SQL).df()
     created = 0
     for start in range(0, len(pending), NLP_BATCH):
         batch = pending.iloc[start : start + NLP_BATCH].copy()
-        batch["language"] = detect_languages(
-            batch["text"].tolist(), [h if isinstance(h, str) else None for h in batch["language_hint"]]
-        )
+        # Detected once, while landing (pipelines/sanitise.py), and stored as the hint.
+        batch["language"] = [h if isinstance(h, str) else None for h in batch["language_hint"]]
         batch["turns"] = [_parse_turns(t) for t in batch["turns"]]
         segments = segment_items(batch[["feedback_id", "channel", "text", "language", "turns"]], segment_config)
         segments = segments.merge(batch[["feedback_id", "content_hash"]], on="feedback_id")
@@ -240,7 +249,11 @@ class EnrichReport:
 
 
 def enrich_segments(
-    con: duckdb.DuckDBPyConnection, sentiment: SentimentModel, model_id: str, progress: Progress = no_progress
+    con: duckdb.DuckDBPyConnection,
+    sentiment: SentimentModel,
+    model_id: str,
+    progress: Progress = no_progress,
+    key_phrase_config: KeyPhraseConfig | None = None,
 ) -> int:
     """Score sentiment and extract key phrases of each segment text not done before."""
     pending = con.execute(
@@ -259,7 +272,7 @@ def enrich_segments(
                 "text_hash": batch["text_hash"].to_numpy(),
                 "sentiment_score": [s.score for s in scores],
                 "sentiment_label": [s.label for s in scores],
-                "key_phrases": key_phrases(texts, languages),
+                "key_phrases": key_phrases(texts, languages, config=key_phrase_config),
             }
         )
         con.register("new_enrichment", frame)
@@ -269,14 +282,14 @@ def enrich_segments(
     return len(pending)
 
 
-def mark_duplicates(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | None = None) -> tuple[int, int]:
     """Group exact and near-duplicate items under their earliest copy; returns (exact, near)."""
     items = con.execute(
         """SELECT feedback_id, text, received_at, customer_id,
                   TRY_CAST(metadata->>'reach' AS DOUBLE) AS reach
            FROM stg_feedback ORDER BY feedback_id"""
     ).df()
-    duplicates = find_duplicates(items)
+    duplicates = find_duplicates(items, config)
     con.execute("DELETE FROM nlp_duplicates")
     con.register("new_duplicates", duplicates[["feedback_id", "canonical_id", "duplicate_kind", "similarity"]])
     con.execute("INSERT INTO nlp_duplicates SELECT * FROM new_duplicates")
@@ -320,12 +333,52 @@ def _current_texts_and_vectors(con: duckdb.DuckDBPyConnection, model_id: str) ->
     return texts, cached_vectors(con, model_id, texts["text_hash"].tolist())
 
 
+def _key_phrases_of(con: duckdb.DuckDBPyConnection, text_hashes: list[str]) -> list[list[str]]:
+    """Stored key phrases per text hash, in the given order ([] when not enriched)."""
+    wanted = pd.DataFrame({"text_hash": text_hashes, "position": np.arange(len(text_hashes))})
+    con.register("wanted_phrases", wanted)
+    frame = con.execute(
+        """SELECT wanted_phrases.position, enrichment.key_phrases FROM wanted_phrases
+           LEFT JOIN nlp_segment_enrichment AS enrichment USING (text_hash) ORDER BY wanted_phrases.position"""
+    ).df()
+    con.unregister("wanted_phrases")
+    return [list(p) if isinstance(p, (list, np.ndarray)) else [] for p in frame["key_phrases"]]
+
+
 def _active_themes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     themes = con.execute(
         "SELECT theme_id, label, keywords, centroid FROM theme_state WHERE is_active ORDER BY theme_id"
     ).df()
     themes["centroid"] = [np.asarray(c, dtype=np.float32) for c in themes["centroid"]]
     return themes
+
+
+def _match_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Themes a new cluster or text may land in: active ones, and those an edit merged away
+    or split (settle_theme_ids then sends their texts where the edit said)."""
+    themes = con.execute(
+        """SELECT theme_id, centroid FROM theme_state
+           WHERE is_active OR merged_into IS NOT NULL
+              OR theme_id IN (SELECT split_from FROM theme_state WHERE split_from IS NOT NULL)
+           ORDER BY theme_id"""
+    ).df()
+    themes["centroid"] = [np.asarray(c, dtype=np.float32) for c in themes["centroid"]]
+    return themes
+
+
+def taxonomy_rules(con: duckdb.DuckDBPyConnection) -> TaxonomyRules:
+    """The merges and splits recorded in theme_state, for settle_theme_ids."""
+    merged = dict(con.execute(
+        "SELECT theme_id, merged_into FROM theme_state WHERE merged_into IS NOT NULL"
+    ).fetchall())
+    children = con.execute(
+        "SELECT split_from, theme_id, centroid FROM theme_state WHERE split_from IS NOT NULL ORDER BY theme_id"
+    ).df()
+    split = {
+        str(parent): (group["theme_id"].tolist(), np.vstack([np.asarray(c, np.float32) for c in group["centroid"]]))
+        for parent, group in children.groupby("split_from")
+    }
+    return TaxonomyRules(merged_into=merged, split_children=split)
 
 
 def _write_assignments(
@@ -337,9 +390,13 @@ def _write_assignments(
     con.unregister("new_assignments")
 
 
-def _assign_new_texts(
-    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, themes: pd.DataFrame
-) -> int:
+def _similarity_to(vectors: np.ndarray, theme_ids: list[str | None], centroid_of: dict[str, np.ndarray]) -> np.ndarray:
+    return np.array(
+        [float(vectors[row] @ centroid_of[t]) if t is not None else np.nan for row, t in enumerate(theme_ids)]
+    )
+
+
+def _assign_new_texts(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str) -> int:
     """Put texts that have no assignment yet into the nearest existing theme, without refitting."""
     pending = con.execute(
         """SELECT DISTINCT text_hash FROM nlp_segments
@@ -348,47 +405,115 @@ def _assign_new_texts(
     if pending.empty:
         return 0
     vectors = cached_vectors(con, model_id, pending["text_hash"].tolist())
-    centroids = np.vstack(themes["centroid"].to_numpy())
-    nearest = assign_to_themes(vectors, centroids, config.assign_threshold)
-    similarity = np.where(nearest >= 0, (vectors @ centroids.T).max(axis=1), np.nan)
-    theme_ids = [themes["theme_id"].iloc[i] if i >= 0 else None for i in nearest]
-    _write_assignments(con, pending["text_hash"], theme_ids, similarity)
+    candidates = _match_candidates(con)
+    nearest = assign_to_themes(vectors, np.vstack(candidates["centroid"].to_numpy()), config.assign_threshold)
+    theme_ids = settle_theme_ids(
+        [candidates["theme_id"].iloc[i] if i >= 0 else None for i in nearest], vectors, taxonomy_rules(con)
+    )
+    active = _active_themes(con)
+    centroid_of = dict(zip(active["theme_id"], active["centroid"], strict=True))
+    _write_assignments(con, pending["text_hash"], theme_ids, _similarity_to(vectors, theme_ids, centroid_of))
     return len(pending)
 
 
-def _refit(
-    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str, previous: pd.DataFrame
-) -> tuple[int, int, int]:
-    """Fit themes on all current texts; matched themes keep their ids. Returns (texts, new, retired)."""
-    texts, vectors = _current_texts_and_vectors(con, model_id)
-    fit = fit_themes(texts["text"].tolist(), vectors, config)
-    retired_ids = [row[0] for row in con.execute("SELECT theme_id FROM theme_state WHERE NOT is_active").fetchall()]
-    theme_ids = match_themes(fit.themes, previous, config, retired_ids=retired_ids)
-    new_state = fit.themes.assign(theme_id=fit.themes["theme_index"].map(theme_ids))
-    matched_ids = set(previous["theme_id"]) & set(new_state["theme_id"])
-    con.execute("UPDATE theme_state SET is_active = false")
-    for row in new_state.itertuples():
+def _upsert_theme_state(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_id: str) -> None:
+    """Write described themes (theme_id, label, keywords, centroid, representative); a pinned
+    label is never replaced, nor are owners, merges and splits."""
+    for row in rows.itertuples():
         con.execute(
-            """INSERT INTO theme_state VALUES (?, ?, ?, ?, true, ?, ?)
-               ON CONFLICT (theme_id) DO UPDATE SET label = excluded.label,
+            """INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run,
+                                        last_seen_run, representative, split_from)
+               VALUES (?, ?, ?, ?, true, ?, ?, ?, ?)
+               ON CONFLICT (theme_id) DO UPDATE SET
+                   label = coalesce(theme_state.pinned_label, excluded.label),
                    keywords = excluded.keywords, centroid = excluded.centroid,
-                   is_active = true, last_seen_run = excluded.last_seen_run""",
-            [row.theme_id, row.label, list(row.keywords), [float(x) for x in row.centroid], run_id, run_id],
+                   representative = excluded.representative, is_active = true,
+                   last_seen_run = excluded.last_seen_run, retired_run = NULL""",
+            [row.theme_id, row.label, list(row.keywords), [float(x) for x in row.centroid], run_id, run_id,
+             row.representative, getattr(row, "split_from", None)],
         )
-    # Similarity of each text to the centroid of the theme it was assigned to.
-    centroids = np.vstack(new_state["centroid"].to_numpy()) if len(new_state) else np.zeros((1, vectors.shape[1]))
-    row_of_index = {int(index): row for row, index in enumerate(new_state["theme_index"])}
-    assigned_rows = np.array([row_of_index.get(int(i), -1) for i in fit.assignments], dtype=int)
-    similarity = np.einsum("ij,ij->i", vectors, centroids[np.maximum(assigned_rows, 0)])
-    theme_id_of_row = new_state["theme_id"].to_numpy()
-    con.execute("DELETE FROM segment_theme")
-    _write_assignments(
-        con,
-        texts["text_hash"],
-        [theme_id_of_row[r] if r >= 0 else None for r in assigned_rows],
-        np.where(assigned_rows >= 0, similarity, np.nan),
+
+
+def describe_stored_themes(
+    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, theme_ids: list[str], run_id: str,
+    keep_labels: bool = False,
+) -> None:
+    """Recompute centroid, keywords, representative and (unless pinned or `keep_labels`) the
+    label of themes from their current members, e.g. after a merge or split."""
+    members = con.execute(
+        """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, st.theme_id
+           FROM segment_theme AS st JOIN nlp_segments AS segs USING (text_hash)
+           WHERE st.theme_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY segs.text_hash, segs.text""",
+        [theme_ids],
+    ).df()
+    present = [t for t in theme_ids if t in set(members["theme_id"])]
+    if not present:
+        return
+    vectors = cached_vectors(con, model_id, members["text_hash"].tolist())
+    index_of = {t: i for i, t in enumerate(present)}
+    assignments = members["theme_id"].map(index_of).to_numpy(dtype=np.int64)
+    others = [r[0] for r in con.execute(
+        "SELECT label FROM theme_state WHERE is_active AND theme_id <> ALL(?)", [present]).fetchall()]
+    described = describe_themes(
+        members["text"].tolist(), vectors, assignments, config,
+        _key_phrases_of(con, members["text_hash"].tolist()), taken=others,
+    ).assign(theme_id=present)
+    if keep_labels:
+        kept = dict(con.execute("SELECT theme_id, label FROM theme_state WHERE theme_id = ANY(?)", [present]).fetchall())
+        described["label"] = [kept.get(t, label) for t, label in zip(described["theme_id"], described["label"])]
+    _upsert_theme_state(con, described, run_id)
+
+
+def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str) -> tuple[int, int, int]:
+    """Fit themes on all current texts; matched themes keep their ids (and labels), and merges
+    and splits made by edits are honoured. Returns (texts, new themes, retired themes)."""
+    texts, vectors = _current_texts_and_vectors(con, model_id)
+    phrases = _key_phrases_of(con, texts["text_hash"].tolist())
+    fit = fit_themes(texts["text"].tolist(), vectors, config, phrases)
+    previous_active = set(_active_themes(con)["theme_id"])
+    candidates = _match_candidates(con)
+    known_ids = [r[0] for r in con.execute("SELECT theme_id FROM theme_state").fetchall()]
+    mapping = match_themes(fit.themes, candidates, config, retired_ids=known_ids)
+    theme_ids = settle_theme_ids(
+        [mapping[int(i)] if i >= 0 else None for i in fit.assignments], vectors, taxonomy_rules(con)
     )
-    return len(texts), len(set(new_state["theme_id"]) - matched_ids), len(set(previous["theme_id"]) - matched_ids)
+    settled = pd.Series(theme_ids, dtype=object)
+    final_ids = sorted({t for t in theme_ids if t is not None})
+    # A fitted theme that edits left untouched keeps the fit's description; the others
+    # (absorbing a merged theme, or split children) are described from their new members.
+    fit_rows, to_describe = {}, []
+    for theme_id in final_ids:
+        members = (settled == theme_id).to_numpy()
+        indices = set(fit.assignments[members].tolist())
+        index = next(iter(indices))
+        if len(indices) == 1 and mapping.get(index) == theme_id and (fit.assignments == index).sum() == members.sum():
+            fit_rows[theme_id] = index
+        else:
+            to_describe.append(theme_id)
+    described = fit.themes.set_index("theme_index").loc[list(fit_rows.values())].reset_index()
+    described = described.assign(theme_id=list(fit_rows))
+    if to_describe:
+        index_of = {t: i for i, t in enumerate(to_describe)}
+        extra = describe_themes(
+            texts["text"].tolist(), vectors, settled.map(index_of).fillna(-1).to_numpy(dtype=np.int64),
+            config, phrases, taken=set(described["label"]),
+        ).assign(theme_id=to_describe)
+        described = pd.concat([described, extra], ignore_index=True)
+    # Ids carried over keep the label people know; only new themes take the fitted label.
+    stored = dict(con.execute("SELECT theme_id, label FROM theme_state").fetchall())
+    labels = distinct_labels(
+        {t: stored.get(t, label) for t, label in zip(described["theme_id"], described["label"], strict=True)}, {}
+    )
+    described["label"] = described["theme_id"].map(labels)
+    _upsert_theme_state(con, described, run_id)
+    retired = sorted(previous_active - set(final_ids))
+    con.execute(
+        "UPDATE theme_state SET is_active = false, retired_run = ? WHERE theme_id = ANY(?)", [run_id, retired]
+    )
+    centroid_of = dict(zip(described["theme_id"], described["centroid"], strict=True))
+    con.execute("DELETE FROM segment_theme")
+    _write_assignments(con, texts["text_hash"], theme_ids, _similarity_to(vectors, theme_ids, centroid_of))
+    return len(texts), len(set(final_ids) - previous_active), len(retired)
 
 
 def update_themes(
@@ -413,14 +538,34 @@ def update_themes(
     elif refit:
         mode = "refit"
     else:
-        assigned_now = _assign_new_texts(con, config, model_id, previous)
+        assigned_now = _assign_new_texts(con, config, model_id)
         mode = "assign" if assigned_now else "unchanged"
         if _unassigned_share(con) > refit_when_waiting_share:
             mode = "refit"
     texts = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
     new = retired = 0
     if mode in ("fit", "refit"):
-        texts, new, retired = _refit(con, config, model_id, run_id, previous)
+        texts, new, retired = _refit(con, config, model_id, run_id)
         assigned_now = texts
     active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]
     return ThemeReport(mode, texts, assigned_now, active, new, retired, _unassigned_share(con))
+
+
+# --- marts computed in Python ---------------------------------------------------------
+
+
+def build_score_impact(con: duckdb.DuckDBPyConnection, min_items: int) -> int:
+    """Fill theme_score_impact (created empty by marts/theme_score_impact.sql) from the scored
+    survey comments and their themes; returns its row count."""
+    impact = score_impact(
+        con.execute("SELECT feedback_id, score_type, score FROM theme_score_impact_scores").df(),
+        con.execute("SELECT feedback_id, theme_id FROM theme_score_impact_mentions").df(),
+        min_items,
+    )
+    con.execute("DELETE FROM theme_score_impact")
+    con.register("computed_score_impact", impact[SCORE_IMPACT_COLUMNS])
+    try:
+        con.execute("INSERT INTO theme_score_impact BY NAME SELECT * FROM computed_score_impact")
+    finally:
+        con.unregister("computed_score_impact")
+    return len(impact)

@@ -101,7 +101,7 @@ class _Generator:
         self.repeats = RepeatContacts()
         self.truth = GroundTruthRecorder(out_dir, plan.period)
         self.writers = {
-            "ticket": TicketWriter(out_dir / "tickets", export_time),
+            "ticket": TicketWriter(out_dir / "tickets", export_time, substream(seed, "ticket_timing")),
             "survey": SurveyWriter(out_dir / "surveys" / "survey_responses.csv"),
             "call": CallWriter(out_dir / "calls"),
             "social": SocialWriter(out_dir / "social" / "posts.jsonl"),

@@ -74,6 +74,9 @@ def _background_rates(day: date) -> dict[str, float]:
     return {key: value * scale for key, value in tilted.items()}
 
 
+STORY_WINDOW_DAYS = 20 * 7
+
+
 def build_components(period: Period, stories: list[Story], campaigns: list[Campaign]) -> list[Component]:
     days = period.days()
     daily = [_background_rates(d) for d in days]
@@ -96,7 +99,10 @@ def build_components(period: Period, stories: list[Story], campaigns: list[Campa
             continue
         in_period = [story.weight(d) for d in days]
         weight_total = sum(in_period) or 1.0
-        planted_total = story.share / (1.0 - story_share) * background_total
+        # A story's share is of a 20-week window: a longer horizon keeps the same daily
+        # intensity instead of piling a year's share into the story's few weeks.
+        window = min(1.0, STORY_WINDOW_DAYS / len(days))
+        planted_total = story.share / (1.0 - story_share) * background_total * window
         rates = tuple(planted_total * w / weight_total for w in in_period)
         components.append(Component(f"story:{story.key}", THEMES[story.theme], story, story.campaign, rates))
     return components

@@ -52,4 +52,5 @@ class Outcome:
     malformed_reason: str | None = None
     handle_time_s: int | None = None
     resolution_hours: float | None = None
+    first_reply_hours: float | None = None
     nps: int | None = None

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from .calendar import holiday_factor
 from .form_letters import form_letter_for
 from .kinds import EMPTY_TEXT, MISSING_DATE, UNPARSEABLE_DATE, Channel
 from .lexicon import lexicon_for
@@ -29,6 +30,18 @@ PAGE_SIZE = 1000
 PRODUCT_FIELD_ID = 360001
 BASE_URL = "https://larkspur.zendesk.com/api/v2"
 MEDIAN_RESOLUTION_HOURS = 20.0
+MEDIAN_FIRST_REPLY_HOURS = 3.0
+# Each queue has its own staffing, so customers wait for a first reply longer in some.
+QUEUE_FIRST_REPLY_FACTOR: dict[str, float] = {
+    "orders": 1.2, "gift_cards": 2.0, "billing": 0.8, "tech_support": 0.9, "returns": 1.1,
+    "membership": 1.0, "sales": 1.0, "general": 1.5,
+}
+# In the holiday peak the same team faces 2-3x the contacts: a backlog builds, so the
+# first reply waits (and, less so, the resolution) grow faster than the volume.
+FIRST_REPLY_LOAD_EXPONENT = 1.5
+RESOLUTION_LOAD_EXPONENT = 0.5
+BUSINESS_HOURS = (time(9, 0), time(18, 0))  # Monday to Friday, UTC (the support schedule)
+METRIC_SET_ID_OFFSET = 9_000_000_000
 DOUBLE_SUBMIT_RATE = 0.02
 FORM_LETTER_RATE = 0.07
 BAD_TIMESTAMPS = ("2026-09-31T08:15:00Z", "2026-13-02T10:00:00Z", "31/09/2026 25:61", "not available",
@@ -180,7 +193,8 @@ def _email_artefacts(description: str, lex: Lexicon, rng: random.Random, spec: I
 
 def _status_and_times(rng: random.Random, created: datetime, export_time: datetime, theme: str
                       ) -> tuple[str, datetime, datetime | None]:
-    hours = lognormal_with_median(rng, MEDIAN_RESOLUTION_HOURS * THEMES[theme].handle_time_factor, 0.9)
+    load = holiday_factor(created.date()) ** RESOLUTION_LOAD_EXPONENT
+    hours = lognormal_with_median(rng, MEDIAN_RESOLUTION_HOURS * THEMES[theme].handle_time_factor * load, 0.9)
     solved = created + timedelta(hours=max(0.05, hours))
     if solved <= export_time:
         closed_at = solved + timedelta(days=4)
@@ -192,6 +206,57 @@ def _status_and_times(rng: random.Random, created: datetime, export_time: dateti
     if waited < 86_400 and rng.random() < 0.5:
         return "new", created, None
     return ("pending" if rng.random() < 0.45 else "open"), updated, None
+
+
+def business_minutes(start: datetime, end: datetime) -> int:
+    """Minutes of [start, end) inside the support schedule, as Zendesk's ``business`` figures."""
+    opens, closes = BUSINESS_HOURS
+    total = 0.0
+    day: date = start.date()
+    while day <= end.date():
+        if day.weekday() < 5:
+            window_start = max(start, datetime.combine(day, opens))
+            window_end = min(end, datetime.combine(day, closes))
+            total += max(0.0, (window_end - window_start).total_seconds())
+        day += timedelta(days=1)
+    return round(total / 60)
+
+
+def _first_reply(rng: random.Random, created: datetime, status: str, solved: datetime | None,
+                 export_time: datetime, theme: str) -> datetime | None:
+    """When an agent first replied; None if nobody had by the export (or the ticket is new).
+
+    A solved ticket was replied to at the latest when it was solved."""
+    load = holiday_factor(created.date()) ** FIRST_REPLY_LOAD_EXPONENT
+    median = MEDIAN_FIRST_REPLY_HOURS * QUEUE_FIRST_REPLY_FACTOR[THEMES[theme].queue] * load
+    reply = created + timedelta(hours=lognormal_with_median(rng, median, 0.8))
+    if solved is not None:
+        return min(reply, solved)
+    return None if status == "new" or reply > export_time else reply
+
+
+def _minutes(start: datetime, end: datetime | None) -> dict[str, int | None]:
+    if end is None:
+        return {"calendar": None, "business": None}
+    return {"calendar": round((end - start).total_seconds() / 60), "business": business_minutes(start, end)}
+
+
+def metric_set(ticket_id: int, created: datetime, updated: datetime, replied: datetime | None,
+               solved: datetime | None, replies: int) -> dict:
+    """The ticket's metrics as Zendesk sideloads them (``include=metric_sets``)."""
+    return {
+        "id": METRIC_SET_ID_OFFSET + ticket_id,
+        "ticket_id": ticket_id,
+        "url": f"{BASE_URL}/ticket_metrics/{METRIC_SET_ID_OFFSET + ticket_id}.json",
+        "created_at": zendesk_time(created),
+        "updated_at": zendesk_time(updated),
+        "replies": replies,
+        "reopens": 0,
+        "solved_at": zendesk_time(solved) if solved else None,
+        "reply_time_in_minutes": _minutes(created, replied),
+        "first_resolution_time_in_minutes": _minutes(created, solved),
+        "full_resolution_time_in_minutes": _minutes(created, solved),
+    }
 
 
 def _tags(rng: random.Random, theme: str, language: str, via: str) -> list[str]:
@@ -206,9 +271,12 @@ def _tags(rng: random.Random, theme: str, language: str, via: str) -> list[str]:
 
 
 class TicketWriter:
-    def __init__(self, directory: Path, export_time: datetime, first_id: int = 41_872) -> None:
+    def __init__(self, directory: Path, export_time: datetime, timing_rng: random.Random,
+                 first_id: int = 41_872) -> None:
         self.pages = _PageWriter(directory)
         self.export_time = export_time
+        # Reply times draw from their own stream, so adding them left every text unchanged.
+        self.timing_rng = timing_rng
         self.next_id = first_id
         self.pending_double: tuple[_Written, str] | None = None
         self.form_letter_originals: dict[str, str] = {}
@@ -264,6 +332,8 @@ class TicketWriter:
         }
         if solved is not None:
             ticket["solved_at"] = zendesk_time(solved)
+        replied = _first_reply(self.timing_rng, written.when, status, solved, self.export_time, written.themes[0])
+        replies = 0 if replied is None else 1 + self.timing_rng.randrange(4)
         ticket.update({
             "subject": written.subject,
             "description": written.description,
@@ -272,6 +342,7 @@ class TicketWriter:
             "status": status,
             "via": {"channel": written.via},
             "custom_fields": [{"id": PRODUCT_FIELD_ID, "value": written.product_slug}],
+            "metric_set": metric_set(ticket_id, written.when, updated, replied, solved, replies),
         })
         themes, language = written.themes, written.language
         if malformed is not None:
@@ -285,6 +356,7 @@ class TicketWriter:
             pii_kinds=written.pii_kinds if malformed != EMPTY_TEXT else (),
             malformed_reason=malformed,
             resolution_hours=(solved - written.when).total_seconds() / 3600 if solved and not malformed else None,
+            first_reply_hours=(replied - written.when).total_seconds() / 3600 if replied and not malformed else None,
         )
 
     @staticmethod

@@ -21,9 +21,11 @@ from .records import Outcome
 from .stories import Story
 from .themes import THEMES
 
-ITEMS_HEADER = ("channel", "source_record_id", "stories", "language", "duplicate_of", "has_pii", "malformed_reason")
+ITEMS_HEADER = ("channel", "source_record_id", "stories", "language", "duplicate_of", "has_pii", "malformed_reason",
+                "received_at")
 NOTES = (
     "stories in ground_truth_items.csv lists every theme key a record carries (primary first), pipe-separated.",
+    "received_at in ground_truth_items.csv is when the record was made (UTC), even where its export damaged the date.",
     "weekly counts and timing figures count well-formed records only; planted counts include everything.",
     "support@larkspur.com appears in quoted e-mail headers: it is the company's address, not personal data.",
     "order numbers (LK-...), amounts, dates, promo codes, gift-card codes (LKGC-...) and tracking numbers "
@@ -67,6 +69,7 @@ class GroundTruthRecorder:
         self.items.writerow((
             outcome.channel, outcome.source_record_id, "|".join(outcome.themes), outcome.language,
             outcome.duplicate_of or "", "true" if has_pii else "false", outcome.malformed_reason or "",
+            outcome.when.isoformat(),
         ))
         self.by_channel[outcome.channel] += 1
         self.by_language[outcome.language] += 1

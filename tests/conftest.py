@@ -93,7 +93,10 @@ def story_warehouse(tmp_path_factory, story_samples: Path, prefect_harness) -> B
     root = tmp_path_factory.mktemp("story_warehouse")
     sources_path = write_sources_yaml(root / "sources.yaml", story_samples)
     db_path = root / "voc.duckdb"
-    report = voc_pipeline(db_path=db_path, sources_path=sources_path)
+    # the calendar generated with the sample (story_samples writes it beside the folder)
+    report = voc_pipeline(
+        db_path=db_path, sources_path=sources_path, campaigns_path=story_samples.parent / "campaigns.csv"
+    )
     return BuiltWarehouse(db_path, sources_path, story_samples, report)
 
 

@@ -60,10 +60,12 @@ def served_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     shutil.copy(published_db, db)
     with duckdb.connect(str(db)) as con:
         con.execute("UPDATE feedback SET text = ? || text", [HOSTILE_PREFIX])
-        con.execute(
-            "UPDATE segments SET char_start = char_start + ?, char_end = char_end + ?",
-            [len(HOSTILE_PREFIX), len(HOSTILE_PREFIX)],
-        )
+        con.execute("UPDATE theme_segments SET message_text = ? || message_text", [HOSTILE_PREFIX])
+        for table in ("segments", "theme_segments"):  # the mart copies messages and offsets
+            con.execute(
+                f"UPDATE {table} SET char_start = char_start + ?, char_end = char_end + ?",
+                [len(HOSTILE_PREFIX), len(HOSTILE_PREFIX)],
+            )
     return db
 
 
@@ -114,12 +116,15 @@ def page() -> Iterator[Page]:
 
 
 def top_themes_from_db(db: Path, count: int) -> list[tuple[str, int]]:
-    """(label, items) of the most mentioned themes, straight from the core tables."""
+    """(label, items) of the most mentioned themes, straight from the core tables (copies of
+    a message count once)."""
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
             """
-            SELECT t.label, count(DISTINCT s.feedback_id) AS count_items
-            FROM segments AS s JOIN themes AS t ON s.theme_id = t.theme_id
+            SELECT t.label, count(DISTINCT f.canonical_id) AS count_items
+            FROM segments AS s
+            JOIN themes AS t ON s.theme_id = t.theme_id
+            JOIN feedback AS f ON s.feedback_id = f.feedback_id
             GROUP BY t.theme_id, t.label
             -- the page's tie-break: more segments first, then label, then id
             ORDER BY count_items DESC, count(*) DESC, t.label, t.theme_id
@@ -133,7 +138,7 @@ def test_served_page_shows_the_top_themes(dashboard_url: str, page: Page, served
     top = top_themes_from_db(served_db, 3)
     assert top, "the snapshot has no themed segments"
     with duckdb.connect(str(served_db), read_only=True) as con:
-        (count_items,) = con.execute("SELECT count(*) FROM feedback").fetchone()
+        (count_items,) = con.execute("SELECT count(DISTINCT canonical_id) FROM feedback").fetchone()
 
     page.goto(dashboard_url)
     for label, _ in top:
@@ -141,7 +146,7 @@ def test_served_page_shows_the_top_themes(dashboard_url: str, page: Page, served
         shown = page.get_by_text(label, exact=True).filter(visible=True).first
         expect(shown).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     (top_label, top_count) = top[0]
-    theme_selector = page.get_by_role("combobox", name="Theme")
+    theme_selector = page.get_by_role("combobox", name="Theme", exact=True)
     expect(theme_selector).to_have_value(f"{top_label} ({top_count:,} items)")
     items_metric = page.get_by_test_id("stMetric").filter(has_text="Feedback items")
     expect(items_metric).to_contain_text(f"{count_items:,}")
@@ -154,3 +159,33 @@ def test_served_page_shows_the_top_themes(dashboard_url: str, page: Page, served
     expect(page.locator("img[src='x']")).to_have_count(0)
     expect(page.locator("main strong", has_text="not bold")).to_have_count(0)
     assert page.evaluate("window.vocInjected") is None
+
+
+def test_search_shows_matching_messages_as_inert_text(
+    dashboard_url: str, page: Page, served_db: Path
+) -> None:
+    with duckdb.connect(str(served_db), read_only=True) as con:
+        (newest_text,) = con.execute(
+            "SELECT text FROM feedback WHERE contains(lower(text), 'refund') "
+            "ORDER BY received_at DESC, feedback_id LIMIT 1"
+        ).fetchone()
+    page.goto(dashboard_url)
+    search = page.get_by_role("textbox", name="Messages containing", exact=True)
+    expect(search).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    search.fill("refund")
+    search.press("Enter")
+    first_line = newest_text.splitlines()[0]
+    result = page.get_by_test_id("stText").filter(has_text=first_line).first
+    expect(result).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(result).to_contain_text(HOSTILE_PREFIX.strip())  # the markup, shown as characters
+    expect(page.locator("img[src='x']")).to_have_count(0)
+    expect(page.locator("main strong", has_text="not bold")).to_have_count(0)
+    assert page.evaluate("window.vocInjected") is None
+
+    search.fill("x' OR '1'='1")
+    search.press("Enter")
+    expect(page.get_by_text("No message in this selection contains that text.")).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+

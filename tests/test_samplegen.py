@@ -569,3 +569,69 @@ def test_generated_card_numbers_and_ibans_validate() -> None:
         assert is_luhn_valid(card_number(rng))
         assert is_iban_valid(iban(rng, rng.choice(("GB", "RO", "ES", "DE", "US"))))
     assert not is_luhn_valid("4111 1111 1111 1112")
+
+
+# --- support timings and the holiday peak ----------------------------------------------------
+
+def test_tickets_carry_a_zendesk_metric_set_with_the_first_reply(small) -> None:
+    samples, _, _ = small
+    _, tickets = read_tickets(samples)
+    for ticket in tickets:
+        metrics = ticket["metric_set"]
+        assert metrics["ticket_id"] == ticket["id"]
+        assert metrics["url"] == f"https://larkspur.zendesk.com/api/v2/ticket_metrics/{metrics['id']}.json"
+        reply = metrics["reply_time_in_minutes"]
+        assert set(reply) == {"calendar", "business"}
+        if ticket["status"] == "new":
+            assert reply["calendar"] is None and metrics["replies"] == 0
+        if reply["calendar"] is not None:
+            assert 0 <= reply["business"] <= reply["calendar"] and metrics["replies"] >= 1
+        resolution = metrics["full_resolution_time_in_minutes"]["calendar"]
+        assert (resolution is not None) == ("solved_at" in ticket)
+        if resolution is not None and reply["calendar"] is not None:
+            assert reply["calendar"] <= resolution
+    assert sum(t["metric_set"]["reply_time_in_minutes"]["calendar"] is not None for t in tickets) > 0.8 * len(tickets)
+
+
+@pytest.fixture(scope="module")
+def peak_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("samplegen_peak")
+    generate_samples(root / "samples", root / "campaigns.csv", n_items=6000, weeks=60, end_date=date(2027, 1, 3),
+                     seed=5)
+    return root / "samples"
+
+
+def test_the_holiday_peak_in_the_data_is_2_to_3x_and_led_by_delivery_and_gift_cards(peak_year: Path) -> None:
+    items = [row for row in read_truth_items(peak_year) if not row["malformed_reason"] and row["stories"]]
+    autumn = (date(2026, 9, 28), date(2026, 11, 15))  # after the promotion story, before the ramp
+    peak = (date(2026, 11, 30), date(2026, 12, 20))
+
+    def weekly(day_range: tuple[date, date], themes: set[str] | None = None) -> float:
+        days = (day_range[1] - day_range[0]).days + 1
+        count = sum(day_range[0] <= datetime.fromisoformat(row["received_at"]).date() <= day_range[1]
+                    and (themes is None or row["stories"].split("|")[0] in themes) for row in items)
+        return count / days * 7
+
+    assert 2.0 <= weekly(peak) / weekly(autumn) <= 3.0
+    leaders = {"delivery_delay", "gift_card_redemption"}
+    assert weekly(peak, leaders) / weekly(peak) > 1.3 * weekly(autumn, leaders) / weekly(autumn)
+
+
+def test_first_replies_wait_longer_in_the_peak_and_for_gift_cards(peak_year: Path) -> None:
+    themes = {row["source_record_id"]: row["stories"].split("|")[0] for row in read_truth_items(peak_year)
+              if row["channel"] == "ticket" and row["stories"] and not row["malformed_reason"]}
+    replies: dict[str, list[float]] = defaultdict(list)
+    open_at_export = 0
+    for ticket in read_tickets(peak_year)[1]:
+        minutes = ticket["metric_set"]["reply_time_in_minutes"]["calendar"]
+        open_at_export += ticket["status"] in {"new", "open", "pending"}
+        if str(ticket["id"]) not in themes or minutes is None:
+            continue
+        created = date.fromisoformat(ticket["created_at"][:10])
+        season = "peak" if date(2026, 11, 30) <= created <= date(2026, 12, 20) else (
+            "autumn" if date(2026, 9, 28) <= created <= date(2026, 11, 15) else "other")
+        replies[season].append(minutes)
+        replies["gift" if themes[str(ticket["id"])] == "gift_card_redemption" else "not_gift"].append(minutes)
+    assert statistics.median(replies["peak"]) > 2 * statistics.median(replies["autumn"])
+    assert statistics.median(replies["gift"]) > 1.4 * statistics.median(replies["not_gift"])
+    assert open_at_export > 0  # a backlog is still open when the export is taken

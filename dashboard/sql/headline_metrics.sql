@@ -1,36 +1,57 @@
 -- Grain: one row: totals over the filtered feedback items.
--- Filter: items received in the ISO weeks (Monday start, UTC) that contain $start_date
--- through $end_date, on one of $channels.
+-- Filter: items counted (feedback_scope: a copy under its first copy) in the ISO weeks
+-- (Monday start, UTC) that contain $start_date through $end_date, on one of $channels, in
+-- one of $languages and $products (NULL: any). $categories (NULL: any) limits the themes
+-- counted in count_themed_segments and count_themes.
+-- count_items counts copies of a message once (a first copy is always in its copies'
+-- slice); count_reach counts every copy. Themed counts come from the theme_weekly mart.
 WITH params AS (
     SELECT
         CAST(date_trunc('week', CAST($start_date AS DATE)) AS DATE) AS first_week,
         CAST(date_trunc('week', CAST($end_date AS DATE)) AS DATE) AS last_week,
-        CAST($channels AS VARCHAR[]) AS channels
+        CAST($channels AS VARCHAR[]) AS channels,
+        CAST($languages AS VARCHAR[]) AS languages,
+        CAST($products AS VARCHAR[]) AS products,
+        CAST($categories AS VARCHAR[]) AS categories
 ),
 
-filtered_items AS (
+item_totals AS (
     SELECT
-        f.feedback_id,
-        f.channel
-    FROM feedback AS f
+        count(*) FILTER (WHERE s.is_first_copy) AS count_items,
+        count(*) AS count_reach,
+        count(DISTINCT s.customer_id) AS count_customers,
+        coalesce(sum(s.count_segments), 0) AS count_segments,
+        count(DISTINCT s.channel) AS count_channels
+    FROM feedback_scope AS s
     CROSS JOIN params AS p
-    WHERE CAST(date_trunc('week', f.received_at) AS DATE) BETWEEN p.first_week AND p.last_week
-        AND list_contains(p.channels, f.channel)
+    WHERE s.week_start BETWEEN p.first_week AND p.last_week
+        AND list_contains(p.channels, s.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, s.language))
+        AND (p.products IS NULL OR list_contains(p.products, s.product))
 ),
 
-filtered_segments AS (
+theme_totals AS (
     SELECT
-        s.segment_id,
-        t.theme_id
-    FROM segments AS s
-    INNER JOIN filtered_items AS i ON s.feedback_id = i.feedback_id
-    -- a theme id with no row in themes is not a theme the page can show
-    LEFT JOIN themes AS t ON s.theme_id = t.theme_id
+        coalesce(sum(w.count_segments), 0) AS count_themed_segments,
+        count(DISTINCT w.theme_id) AS count_themes
+    FROM theme_weekly AS w
+    -- a theme id with no row in themes (or outside the categories) is not one the page shows
+    INNER JOIN themes AS t ON w.theme_id = t.theme_id
+    CROSS JOIN params AS p
+    WHERE w.week_start BETWEEN p.first_week AND p.last_week
+        AND list_contains(p.channels, w.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, w.language))
+        AND (p.products IS NULL OR list_contains(p.products, w.product))
+        AND (p.categories IS NULL OR list_contains(p.categories, t.category_label))
 )
 
 SELECT
-    (SELECT count(*) FROM filtered_items) AS count_items,
-    (SELECT count(*) FROM filtered_segments) AS count_segments,
-    (SELECT count(theme_id) FROM filtered_segments) AS count_themed_segments,
-    (SELECT count(DISTINCT theme_id) FROM filtered_segments) AS count_themes,
-    (SELECT count(DISTINCT channel) FROM filtered_items) AS count_channels
+    i.count_items,
+    i.count_reach,
+    i.count_customers,
+    CAST(i.count_segments AS BIGINT) AS count_segments,
+    CAST(t.count_themed_segments AS BIGINT) AS count_themed_segments,
+    t.count_themes,
+    i.count_channels
+FROM item_totals AS i
+CROSS JOIN theme_totals AS t

@@ -1,12 +1,15 @@
 -- Grain: one row per requested theme x ISO week (Monday start, UTC) in the filter's range;
 -- weeks without a mention have count_items 0. Rows come in the order of $theme_ids, then week.
 -- share_of_items = items mentioning the theme / all filtered items that week (NULL when the
--- week has no items on the chosen channels).
+-- week has no items on the chosen channels). Copies of a message count once; $languages
+-- and $products (NULL: any) narrow the items.
 WITH params AS (
     SELECT
         CAST(date_trunc('week', CAST($start_date AS DATE)) AS DATE) AS first_week,
         CAST(date_trunc('week', CAST($end_date AS DATE)) AS DATE) AS last_week,
         CAST($channels AS VARCHAR[]) AS channels,
+        CAST($languages AS VARCHAR[]) AS languages,
+        CAST($products AS VARCHAR[]) AS products,
         CAST($theme_ids AS VARCHAR[]) AS theme_ids
 ),
 
@@ -29,12 +32,14 @@ requested_themes AS (
 
 weekly_items AS (
     SELECT
-        CAST(date_trunc('week', f.received_at) AS DATE) AS week_start,
-        count(*) AS count_all_items
-    FROM feedback AS f
+        s.week_start,
+        count(*) FILTER (WHERE s.is_first_copy) AS count_all_items
+    FROM feedback_scope AS s
     CROSS JOIN params AS p
-    WHERE CAST(date_trunc('week', f.received_at) AS DATE) BETWEEN p.first_week AND p.last_week
-        AND list_contains(p.channels, f.channel)
+    WHERE s.week_start BETWEEN p.first_week AND p.last_week
+        AND list_contains(p.channels, s.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, s.language))
+        AND (p.products IS NULL OR list_contains(p.products, s.product))
     GROUP BY 1
 ),
 
@@ -47,6 +52,8 @@ weekly_mentions AS (
     CROSS JOIN params AS p
     WHERE w.week_start BETWEEN p.first_week AND p.last_week
         AND list_contains(p.channels, w.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, w.language))
+        AND (p.products IS NULL OR list_contains(p.products, w.product))
         AND list_contains(p.theme_ids, w.theme_id)
     GROUP BY w.theme_id, w.week_start
 )

@@ -1,35 +1,46 @@
 -- Grain: one row per segment assigned to $theme_id in a filtered item whose whole message
 -- contains $search (case-insensitive, literal; no search when NULL or blank); newest first,
 -- at most $limit rows. count_matching is the number of rows before the limit.
--- Filter: ISO weeks (Monday start, UTC) containing $start_date through $end_date, on one
--- of $channels. message_marked is the whole message with the segment wrapped in « ».
+-- Filter: items counted (feedback_scope) in the ISO weeks (Monday start, UTC) containing
+-- $start_date through $end_date, on one of $channels, in one of $languages / $products
+-- (NULL: any). message_marked is the whole message with the segment wrapped in « ».
 WITH params AS (
     SELECT
         CAST(date_trunc('week', CAST($start_date AS DATE)) AS DATE) AS first_week,
         CAST(date_trunc('week', CAST($end_date AS DATE)) AS DATE) AS last_week,
         CAST($channels AS VARCHAR[]) AS channels,
+        CAST($languages AS VARCHAR[]) AS languages,
+        CAST($products AS VARCHAR[]) AS products,
         CAST($theme_id AS VARCHAR) AS theme_id,
         nullif(lower(trim(CAST($search AS VARCHAR))), '') AS search_text
 ),
 
-theme_segments AS (
-    SELECT
-        s.segment_id,
-        s.feedback_id,
-        f.received_at,
-        f.channel,
-        s.text AS segment_text,
-        f.text AS message_text,
-        s.char_start,
-        s.char_end
-    FROM segments AS s
-    INNER JOIN feedback AS f ON s.feedback_id = f.feedback_id
+theme_items AS (
+    -- the theme's segments in the filter, from the theme-ordered mart
+    SELECT ts.*
+    FROM theme_segments AS ts
     CROSS JOIN params AS p
-    WHERE s.theme_id = p.theme_id
-        AND CAST(date_trunc('week', f.received_at) AS DATE) BETWEEN p.first_week AND p.last_week
-        AND list_contains(p.channels, f.channel)
-        -- contains() is a literal match: % and _ in the search text are not wildcards
-        AND (p.search_text IS NULL OR contains(lower(f.text), p.search_text))
+    WHERE ts.theme_id = p.theme_id
+        AND ts.week_start BETWEEN p.first_week AND p.last_week
+        AND list_contains(p.channels, ts.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, ts.language))
+        AND (p.products IS NULL OR list_contains(p.products, ts.product))
+),
+
+matched AS (
+    SELECT
+        ti.segment_id,
+        ti.feedback_id,
+        ti.received_at,
+        ti.received_channel AS channel,
+        ti.segment_text,
+        ti.message_text,
+        ti.char_start,
+        ti.char_end
+    FROM theme_items AS ti
+    CROSS JOIN params AS p
+    -- contains() is a literal match: % and _ in the search text are not wildcards
+    WHERE p.search_text IS NULL OR contains(lower(ti.message_text), p.search_text)
 ),
 
 marked AS (
@@ -41,7 +52,7 @@ marked AS (
         || '«' || substring(message_text, char_start + 1, char_end - char_start) || '»'
         || substring(message_text, char_end + 1) AS message_marked,
         count(*) OVER () AS count_matching
-    FROM theme_segments
+    FROM matched
 )
 
 SELECT

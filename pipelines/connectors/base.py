@@ -47,7 +47,9 @@ class FeedbackRecord:
     product: str | None = None
     handle_time_s: float | None = None  # calls: talk + wrap time
     resolution_time_s: float | None = None  # tickets: solved_at - created_at
-    language_hint: str | None = None  # what the source claims (e.g. X's "lang")
+    # What the source claims (e.g. X's "lang"); pipelines/sanitise.py replaces it with the
+    # detected language, which is what lands (the claim stays when detection is unsure).
+    language_hint: str | None = None
     turns: tuple[Turn, ...] = ()  # calls only
     metadata: dict[str, Any] = field(default_factory=dict)  # subject, tags, status, reach…
 

@@ -1,6 +1,9 @@
 """Zendesk incremental ticket export pages: ``{"tickets": [...], "count": n, "end_of_stream": b}``.
 
 The source path is one page file or a folder of ``tickets_page_*.json`` read in page order.
+Tickets exported with ``include=metric_sets`` carry a ``metric_set`` whose
+``reply_time_in_minutes.calendar`` is the first-response time; it lands as
+``metadata.first_response_time_s`` (absent when nobody had replied yet).
 A page is small enough to load whole. Bytes that are not UTF-8 spoil only the tickets that
 contain them: the page is decoded with ``surrogateescape`` so the rest still parses.
 """
@@ -20,16 +23,19 @@ from .options import check_option_keys, config_error, string_option
 from .reasons import (
     DATES_OUT_OF_ORDER,
     EMPTY_TEXT,
+    INVALID_NUMBER,
     NOT_A_JSON_OBJECT,
     PAGE_WITHOUT_TICKETS,
     UNDECODABLE_BYTES,
     UNPARSEABLE_PAGE,
     RecordProblem,
 )
-from .values import clean_text, optional_str, optional_timestamp, parse_timestamp, require_id
+from .values import clean_text, optional_str, optional_timestamp, parse_seconds, parse_timestamp, require_id
 
 DEFAULT_PRODUCT_FIELD_ID = 360001
 DEFAULT_PAGE_GLOB = "tickets_page_*.json"
+# Zendesk rounds metric minutes, so a reply at the moment of solving may read a minute late.
+REPLY_ROUNDING_S = 60.0
 
 
 def _page_order(path: Path) -> tuple[int, str]:
@@ -54,6 +60,27 @@ def _ticket_text(ticket: dict[str, Any]) -> str:
 def _via_channel(ticket: dict[str, Any]) -> str | None:
     via = ticket.get("via")
     return optional_str(via.get("channel")) if isinstance(via, dict) else None
+
+
+def _first_response_seconds(ticket: dict[str, Any]) -> float | None:
+    """Seconds to the first agent reply from the sideloaded metric set; None if not replied."""
+    metric_set = ticket.get("metric_set")
+    if metric_set is None:
+        return None
+    if not isinstance(metric_set, dict):
+        raise RecordProblem(INVALID_NUMBER, f"metric_set {metric_set!r} (expected an object)")
+    reply_time = metric_set.get("reply_time_in_minutes")
+    if reply_time is None:
+        return None
+    if not isinstance(reply_time, dict):
+        raise RecordProblem(INVALID_NUMBER, f"metric_set.reply_time_in_minutes {reply_time!r} (expected an object)")
+    minutes = reply_time.get("calendar")
+    try:
+        seconds = parse_seconds(minutes, "minutes")  # the same rules: a number >= 0, or blank
+    except RecordProblem:
+        raise RecordProblem(INVALID_NUMBER, f"metric_set.reply_time_in_minutes.calendar {minutes!r} "
+                                            "(expected minutes >= 0)") from None
+    return None if seconds is None else seconds * 60
 
 
 def _raw_json(value: Any) -> tuple[str, bool]:
@@ -123,6 +150,10 @@ class ZendeskTicketsConnector:
         solved_at = optional_timestamp(ticket.get("solved_at"), "solved_at")
         if solved_at is not None and solved_at < created_at:
             raise RecordProblem(DATES_OUT_OF_ORDER, f"solved_at {ticket['solved_at']!r} is before created_at")
+        first_response_s = _first_response_seconds(ticket)
+        if (first_response_s is not None and solved_at is not None
+                and first_response_s > (solved_at - created_at).total_seconds() + REPLY_ROUNDING_S):
+            raise RecordProblem(DATES_OUT_OF_ORDER, f"first reply after {first_response_s:.0f} s is after solved_at")
         text = _ticket_text(ticket)
         if not text:
             raise RecordProblem(EMPTY_TEXT, "subject and description")
@@ -143,6 +174,8 @@ class ZendeskTicketsConnector:
                 "tags": ticket.get("tags") if isinstance(ticket.get("tags"), list) else [],
                 "status": optional_str(ticket.get("status")),
                 "via_channel": _via_channel(ticket),
+                # Only when replied: exports without metric sets keep their metadata (and hash).
+                **({"first_response_time_s": first_response_s} if first_response_s is not None else {}),
             },
         )
 

@@ -25,6 +25,7 @@ SELECT
     staged.product,
     staged.handle_time_s,
     staged.resolution_time_s,
+    staged.first_response_time_s,
     staged.metadata,
     coalesce(duplicates.canonical_id, staged.feedback_id) AS canonical_id,
     duplicates.duplicate_kind,

@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS theme_state (
     first_seen_run VARCHAR NOT NULL,
     last_seen_run  VARCHAR NOT NULL
 );
+-- Taxonomy and history (added after the first release; ADD COLUMN keeps older warehouses):
+-- pinned_label: set by a rename or pin edit, never replaced by a refit; label holds it then.
+-- merged_into / split_from: the theme that absorbed this one / the theme this one was split from.
+-- representative: the member text closest to the centroid. category_id: see category_state.
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS pinned_label VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS owner_team VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS merged_into VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS split_from VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS representative VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS category_id VARCHAR;
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS retired_run VARCHAR;
 
 -- Grain: one row per segment text hash assigned by the latest theme fit. Key: text_hash.
 CREATE TABLE IF NOT EXISTS segment_theme (

@@ -18,6 +18,8 @@ SELECT
     product,
     handle_time_s,
     resolution_time_s,
+    -- tickets: seconds to the first agent reply (NULL: not replied yet, or not exported)
+    CAST(metadata->>'first_response_time_s' AS DOUBLE) AS first_response_time_s,
     language_hint,
     turns,
     metadata,

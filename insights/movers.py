@@ -1,0 +1,269 @@
+"""Movers: which themes rose, appeared or fell away in a week, tested against their own past.
+
+For every theme and ISO week, the week's item count is compared with the theme's normal
+level over the previous ``baseline_weeks`` weeks of data:
+
+- baseline share: the median of the theme's weekly shares of all items in that window
+  (weeks before the theme's first mention count as 0). The median, not the mean, so a
+  three-week wave does not raise the bar for its own later weeks, while a lasting level
+  shift is absorbed after half the window. It is floored at ``floor_items_per_week`` items
+  a week, so a theme never or rarely seen has a small expectation, not zero, and a sporadic
+  theme needs more than a handful of items to stand out.
+- volume: the week's items N times its volume index, the median over the week's
+  established themes (expected at least ``min_count``) of count / (baseline share × N).
+  This median-of-ratios normalisation (as DESeq sizes RNA-seq libraries) keeps one theme's
+  wave, which inflates N, from making every other theme look as if it fell. expected count
+  = baseline share × volume; rate ratio = count / expected; share change = this week's
+  share of all items − baseline share.
+- tests: the exact conditional test for two Poisson rates. With the baseline's
+  b = round(baseline share × M) items of the window's M items, the week's count c of volume
+  V follows c | c + b ~ Binomial(c + b, V / (V + M)) when the share is unchanged, so the
+  test also allows for the baseline's own noise. Rise: P(X ≥ c); fall: P(X ≤ c). A theme
+  that rose last week and no longer does is tested against last week instead (c_prev of
+  V_prev): c | c + c_prev ~ Binomial(c + c_prev, V / (V + V_prev)), lower tail: is the wave
+  falling away? Benjamini-Hochberg false-discovery-rate control runs across the themes
+  tested in the same week, separately for rises and falls (q-values).
+
+Flags (at most one per theme and week; a week needs ``min_baseline_weeks`` weeks of data
+before it, else nothing is flagged):
+
+- is_new: first seen: no earlier week had ``min_count`` items of the theme (a few stray
+  items that clustering put there do not count), and now it has, a significant rise.
+- is_spiking: not new, at least ``min_count`` items, a rate ratio of at least
+  ``min_rate_ratio`` and a significant rise.
+- is_falling: a significant fall that is either a drop below the normal level (expected at
+  least ``min_count``, ratio at most 1 / ``min_rate_ratio``) or a wave falling away (rose
+  last week, now at most 1 / ``min_rate_ratio`` of last week's share).
+
+Pure functions: frames in, frames out; no database, orchestrator or UI imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+COUNT_COLUMNS = ["theme_id", "week_start", "count_items", "count_all_items"]
+FLAG_COLUMNS = [
+    "theme_id",
+    "week_start",
+    "count_items",
+    "count_all_items",
+    "share_of_items",
+    "volume_index",
+    "count_prior_items",
+    "max_prior_week_items",
+    "baseline_weeks",
+    "baseline_share",
+    "expected_count",
+    "rate_ratio",
+    "share_change",
+    "p_rise",
+    "q_rise",
+    "fall_reference",
+    "p_fall",
+    "q_fall",
+    "is_new",
+    "is_spiking",
+    "is_falling",
+]
+WEEK = pd.Timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class MoverConfig:
+    baseline_weeks: int = 8  # trailing weeks the baseline is taken over
+    min_baseline_weeks: int = 2  # weeks of data before a week can have movers
+    min_count: int = 5  # items a week needs to be a mover (or to be expected, to fall)
+    min_rate_ratio: float = 1.5  # rising: ratio ≥ this; falling: ratio ≤ 1 / this
+    fdr_alpha: float = 0.05  # Benjamini-Hochberg level, per week and direction
+    # The least a baseline expects: items per week of data in its window. A pseudo-count that
+    # keeps sporadic themes (median week 0) from spiking on a handful of items.
+    floor_items_per_week: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.baseline_weeks < 1 or self.min_baseline_weeks < 1:
+            raise ValueError("baseline_weeks and min_baseline_weeks must be at least 1")
+        if self.min_baseline_weeks > self.baseline_weeks:
+            raise ValueError("min_baseline_weeks cannot exceed baseline_weeks")
+        if self.min_count < 1:
+            raise ValueError("min_count must be at least 1")
+        if self.min_rate_ratio < 1:
+            raise ValueError("min_rate_ratio must be at least 1")
+        if not 0 < self.fdr_alpha < 1:
+            raise ValueError("fdr_alpha must be between 0 and 1")
+        if self.floor_items_per_week <= 0:
+            raise ValueError("floor_items_per_week must be positive")
+
+
+def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values); NaN entries stay NaN and do not count."""
+    p = np.asarray(p_values, dtype=float)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    q = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    n = int(tested.sum())
+    if n == 0:
+        return q
+    order = np.argsort(p[tested])
+    ranked = p[tested][order] * n / np.arange(1, n + 1)
+    # q_(i) = min over j ≥ i of p_(j)·n/j, capped at 1
+    monotone = np.minimum.accumulate(ranked[::-1])[::-1]
+    adjusted = np.empty(n)
+    adjusted[order] = np.minimum(monotone, 1.0)
+    q[tested] = adjusted
+    return q
+
+
+def conditional_poisson_test(
+    count: np.ndarray, total: np.ndarray, reference_count: np.ndarray, reference_total: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values (rise, fall) that ``count`` of ``total`` is a higher / lower share
+    than ``reference_count`` of ``reference_total`` (exact conditional binomial test)."""
+    n = count + reference_count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = total / (total + reference_total)
+    return stats.binom.sf(count - 1, n, p), stats.binom.cdf(count, n, p)
+
+
+def _validate(counts: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in COUNT_COLUMNS if c not in counts.columns]
+    if missing:
+        raise ValueError(f"theme counts lack columns {missing}")
+    frame = counts[COUNT_COLUMNS].copy()
+    if frame.isna().any().any():
+        raise ValueError("theme counts contain nulls")
+    frame["week_start"] = pd.to_datetime(frame["week_start"])
+    if frame.duplicated(["theme_id", "week_start"]).any():
+        raise ValueError("theme counts repeat a (theme_id, week_start)")
+    if (frame["week_start"].dt.day_of_week != 0).any():
+        raise ValueError("week_start must be a Monday (ISO week)")
+    for column in ("count_items", "count_all_items"):
+        if (frame[column] < 0).any():
+            raise ValueError(f"{column} must not be negative")
+    if (frame["count_items"] > frame["count_all_items"]).any():
+        raise ValueError("a theme cannot have more items than its week")
+    if (frame.groupby("week_start")["count_all_items"].nunique() > 1).any():
+        raise ValueError("count_all_items differs between themes of the same week")
+    frame = frame.sort_values(["theme_id", "week_start"], ignore_index=True)
+    last_week = frame["week_start"].max()
+    runs = frame.groupby("theme_id")["week_start"].agg(["min", "max", "count"])
+    complete = (runs["max"] == last_week) & ((runs["max"] - runs["min"]) / WEEK + 1 == runs["count"])
+    if not complete.all():
+        raise ValueError("every week from a theme's first row to the last week must be present (zero weeks included)")
+    return frame
+
+
+def _weekly_grid(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Theme x every week since the first (zeros before a theme's first row), and week totals."""
+    # Every theme runs to the last week without gaps, so the earliest covers every week.
+    counts = frame.pivot(index="week_start", columns="theme_id", values="count_items").fillna(0)
+    totals = frame.drop_duplicates("week_start").set_index("week_start")["count_all_items"]
+    return counts, totals.reindex(counts.index)
+
+
+def theme_flags(counts: pd.DataFrame, config: MoverConfig = MoverConfig()) -> pd.DataFrame:
+    """Test each theme x week against the theme's trailing baseline; one row per input row.
+
+    ``counts``: one row per theme x ISO week (``week_start`` a Monday) from the theme's first
+    mention to the last week, zero weeks included, with ``count_items`` (items mentioning the
+    theme) and ``count_all_items`` (all items that week). Returns :data:`FLAG_COLUMNS`;
+    ``fall_reference`` says what the fall test compared with ('baseline' or 'last_week');
+    p- and q-values are NaN where no test is possible (no earlier data, or an empty week).
+    """
+    frame = _validate(counts)
+    if frame.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    window = config.baseline_weeks
+    grid, totals = _weekly_grid(frame)
+    # Shares of weeks with no items at all are unknown, not zero: they leave the window.
+    shares = grid.div(totals.where(totals > 0), axis=0)
+    previous = shares.shift(1).rolling(window, min_periods=1)
+    data_weeks = (totals > 0).astype(int).shift(1).rolling(window, min_periods=1).sum().fillna(0)
+    window_items = totals.shift(1).rolling(window, min_periods=1).sum().fillna(0)
+    floor = (config.floor_items_per_week * data_weeks / window_items).where(window_items > 0)
+    baseline_share = previous.median().fillna(0).clip(lower=floor, axis=0)
+
+    def long(wide: pd.DataFrame, name: str) -> pd.Series:
+        return wide.stack(future_stack=True).rename(name)
+
+    per_week = pd.DataFrame({"baseline_weeks": data_weeks, "window_items": window_items})
+    frame = (
+        frame.join(long(shares, "share_of_items"), on=["week_start", "theme_id"])
+        .join(long(baseline_share, "baseline_share"), on=["week_start", "theme_id"])
+        .join(per_week, on="week_start")
+    )
+    frame["baseline_weeks"] = frame["baseline_weeks"].astype(int)
+    testable = (frame["window_items"] > 0) & (frame["count_all_items"] > 0)
+    frame.loc[~testable, "baseline_share"] = np.nan
+    frame["share_change"] = frame["share_of_items"] - frame["baseline_share"]
+    by_theme = frame.groupby("theme_id", sort=False)
+    frame["count_prior_items"] = (by_theme["count_items"].cumsum() - frame["count_items"]).astype(int)
+    frame["max_prior_week_items"] = by_theme["count_items"].transform(lambda c: c.cummax().shift(1, fill_value=0)).astype(int)
+
+    # Median-of-ratios volume index (as DESeq normalises library sizes): how this week's
+    # established themes compare with their baselines, typically. A wave of one theme inflates
+    # the week's total but not this median, so it does not make every other theme look low.
+    plain_expected = frame["baseline_share"] * frame["count_all_items"]
+    typical = testable & (frame["baseline_weeks"] >= config.min_baseline_weeks) & (plain_expected >= config.min_count)
+    ratios = (frame["count_items"] / plain_expected).where(typical)
+    frame["volume_index"] = ratios.groupby(frame["week_start"]).transform("median").fillna(1.0)
+    frame["volume"] = frame["count_all_items"] * frame["volume_index"]
+    frame = frame.join(_rises(frame, testable, config))
+
+    # A wave that rose last week is judged against last week; anything else against its baseline.
+    count = frame["count_items"].to_numpy(dtype=float)
+    volume = frame["volume"].to_numpy(dtype=float)
+    by_theme = frame.groupby("theme_id", sort=False)
+    rose_last_week = by_theme["is_rising"].shift(1, fill_value=False).to_numpy(dtype=bool)
+    last_count = by_theme["count_items"].shift(1).to_numpy(dtype=float)
+    last_volume = by_theme["volume"].shift(1).to_numpy(dtype=float)
+    _, p_away = conditional_poisson_test(count, volume, last_count, last_volume)
+    away = rose_last_week & ~frame["is_rising"].to_numpy()
+    frame["fall_reference"] = np.where(away, "last_week", "baseline")
+    frame["p_fall"] = np.where(testable, np.where(away, p_away, frame["p_drop"]), np.nan)
+    frame["q_fall"] = _q_per_week(frame, "p_fall")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fell_away = count / volume <= last_count / last_volume / config.min_rate_ratio
+    dropped = (frame["expected_count"] >= config.min_count) & (frame["rate_ratio"] <= 1 / config.min_rate_ratio)
+    has_history = frame["baseline_weeks"] >= config.min_baseline_weeks
+    frame["is_falling"] = has_history & (frame["q_fall"] <= config.fdr_alpha) & np.where(away, fell_away, dropped)
+    frame["week_start"] = frame["week_start"].dt.date
+    return frame[FLAG_COLUMNS].sort_values(["week_start", "theme_id"], ignore_index=True)
+
+
+def _rises(frame: pd.DataFrame, testable: pd.Series, config: MoverConfig) -> pd.DataFrame:
+    """Expected count, rate ratio, rise/drop p-values, rise q-values and the is_new / is_spiking
+    flags of every row."""
+    out = pd.DataFrame(index=frame.index)
+    out["expected_count"] = frame["baseline_share"] * frame["volume"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate_ratio"] = frame["count_items"] / out["expected_count"]
+    baseline_items = np.rint(frame["baseline_share"] * frame["window_items"]).to_numpy()
+    p_rise, p_drop = conditional_poisson_test(
+        frame["count_items"].to_numpy(dtype=float), frame["volume"].to_numpy(dtype=float),
+        baseline_items, frame["window_items"].to_numpy(dtype=float),
+    )
+    out["p_rise"] = np.where(testable, p_rise, np.nan)
+    out["p_drop"] = np.where(testable, p_drop, np.nan)
+    out["q_rise"] = _q_per_week(out.assign(week_start=frame["week_start"]), "p_rise")
+    rises = (
+        (frame["baseline_weeks"] >= config.min_baseline_weeks)
+        & (frame["count_items"] >= config.min_count)
+        & (out["q_rise"] <= config.fdr_alpha)
+    )
+    out["is_new"] = rises & (frame["max_prior_week_items"] < config.min_count)
+    out["is_spiking"] = rises & ~out["is_new"] & (out["rate_ratio"] >= config.min_rate_ratio)
+    out["is_rising"] = out["is_new"] | out["is_spiking"]
+    return out
+
+
+def _q_per_week(frame: pd.DataFrame, p_column: str) -> pd.Series:
+    return frame.groupby("week_start")[p_column].transform(
+        lambda p: pd.Series(benjamini_hochberg(p.to_numpy()), index=p.index)
+    )
