@@ -181,8 +181,8 @@ def demo(
 def generate_samples_command(
     out: Annotated[Path, typer.Option(help="Folder for the exports.")] = PROJECT_ROOT / "data" / "samples",
     campaigns: Annotated[Path, typer.Option(help="Campaign calendar CSV to write.")] = PROJECT_ROOT / "data" / "campaigns.csv",
-    items: Annotated[int, typer.Option(help="Number of feedback items.")] = 6000,
-    weeks: Annotated[int, typer.Option(help="Weeks of history.")] = 20,
+    items: Annotated[int, typer.Option(help="Number of feedback items.")] = 15000,
+    weeks: Annotated[int, typer.Option(help="Weeks of history (62: last year's holiday peak included).")] = 62,
     end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2026-11-15",
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
