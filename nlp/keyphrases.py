@@ -217,10 +217,18 @@ def _pos_lexicon(language: str) -> _PosLexicon:
     return _PosLexicon(words("noun"), words("verb"), words("adj"), words("adv"))
 
 
+# Call transcripts and casual posts are full of these; spaCy's lists, written for prose, lack them.
+SPOKEN_FILLERS = frozenset(
+    "um umm uh uhm er erm ah oh hmm mm mhm yeah yep yup nope okay ok like i'm i've i'd i'll "
+    "i’m i’ve i’d i’ll".split()
+)
+
+
 @lru_cache(maxsize=32)
 def _stop_words(language: str) -> frozenset[str]:
-    """The language's spaCy stop words plus English (feedback mixes English into everything)."""
-    words = set(spacy.blank("en").Defaults.stop_words)
+    """The language's spaCy stop words plus English (feedback mixes English into everything)
+    and spoken fillers."""
+    words = set(spacy.blank("en").Defaults.stop_words) | SPOKEN_FILLERS
     try:
         words |= set(spacy.blank(language).Defaults.stop_words)
     except ImportError:
