@@ -13,7 +13,9 @@ Matching text is not enough: different customers often describe the same problem
 words ("I was charged twice for my order."), and each of them counts. A later item is a
 duplicate of an earlier one only when it is a repost ("RT @…"), comes from the same customer
 (double submission), or is long enough that independent authors would not write it alike
-(`min_words_unrelated` words: a circulating form letter).
+(`min_words_unrelated` words: a circulating form letter) and arrives within
+`unrelated_window_days` of it: form letters circulate in bursts, while the same long wording
+months apart is two customers who happen to agree.
 
 Groups are closed transitively; the canonical item of a group is the earliest received (ties:
 larger reach, then the smaller feedback_id), so the result does not depend on input order.
@@ -55,6 +57,8 @@ class DuplicateConfig:
     min_shingles: int = 6  # fewer shingles: exact matching only
     # Texts this long (in words) are copies even between different customers.
     min_words_unrelated: int = 25
+    # ...and only when they arrive within this many days of each other.
+    unrelated_window_days: float = 14.0
     seed: int = 7
 
 
@@ -120,12 +124,13 @@ class _Item:
     customer: str | None
     is_repost: bool
     is_long: bool
+    received: pd.Timestamp
 
 
 def _items(ordered: pd.DataFrame, config: DuplicateConfig) -> list[_Item]:
     customers = ordered["customer_id"].tolist() if "customer_id" in ordered else [None] * len(ordered)
     result = []
-    for text, customer in zip(ordered["text"], customers, strict=True):
+    for text, customer, received in zip(ordered["text"], customers, ordered["_received"], strict=True):
         normalised = normalise_for_duplicates(text)
         # Chinese/Japanese have no spaces: count two characters as a word.
         words = len(normalised.replace(" ", "")) // 2 if _CJK.search(normalised) else len(normalised.split())
@@ -135,15 +140,17 @@ def _items(ordered: pd.DataFrame, config: DuplicateConfig) -> list[_Item]:
                 str(customer) if customer is not None and not pd.isna(customer) and str(customer) else None,
                 isinstance(text, str) and bool(_REPOST_PREFIX.match(text)),
                 words >= config.min_words_unrelated,
+                received,
             )
         )
     return result
 
 
-def _may_duplicate(later: _Item, earlier: _Item) -> bool:
-    """Matching text makes `later` a copy only if it is a repost, a resend or a long text."""
+def _may_duplicate(later: _Item, earlier: _Item, window: pd.Timedelta) -> bool:
+    """Matching text makes `later` a copy only if it is a repost, a resend or a long text
+    sent soon after."""
     same_customer = later.customer is not None and later.customer == earlier.customer
-    return later.is_repost or same_customer or later.is_long
+    return later.is_repost or same_customer or (later.is_long and later.received - earlier.received <= window)
 
 
 def _join_near_duplicates(
@@ -160,6 +167,7 @@ def _join_near_duplicates(
     similar to it finds it by its own query), and a query checks only its `max_candidates`
     candidates with the highest MinHash-estimated similarity.
     """
+    window = pd.Timedelta(days=config.unrelated_window_days)
     candidates = [p for p in positions if len(shingle_sets[p]) >= config.min_shingles]
     if len(candidates) < 2:
         return
@@ -183,7 +191,7 @@ def _join_near_duplicates(
             earlier, later = min(p, q), max(p, q)
             a, b = shingle_sets[p], shingle_sets[q]
             similar = len(a & b) / len(a | b) >= config.near_threshold
-            if similar and _may_duplicate(described[later], described[earlier]):
+            if similar and _may_duplicate(described[later], described[earlier], window):
                 groups.union(p, q)
 
 
@@ -224,6 +232,7 @@ def find_duplicates(items: pd.DataFrame, config: DuplicateConfig | None = None) 
     described = _items(ordered, config)
     normalised = [item.normalised for item in described]
 
+    window = pd.Timedelta(days=config.unrelated_window_days)
     groups = _UnionFind(len(ordered))
     heads_by_text: dict[str, list[int]] = {}  # earliest item of each exact group, per text
     representatives: list[int] = []
@@ -231,7 +240,7 @@ def find_duplicates(items: pd.DataFrame, config: DuplicateConfig | None = None) 
         if not item.normalised:
             continue
         heads = heads_by_text.setdefault(item.normalised, [])
-        head = next((h for h in heads if _may_duplicate(item, described[h])), None)
+        head = next((h for h in heads if _may_duplicate(item, described[h], window)), None)
         if head is None:
             heads.append(position)
             representatives.append(position)

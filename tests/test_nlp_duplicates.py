@@ -67,8 +67,9 @@ def test_precision_and_recall_on_sample_ground_truth(sample_items: pd.DataFrame)
     actual = result["true_canonical"].notna()
     hits = predicted & actual
     precision, recall = hits.sum() / predicted.sum(), hits.sum() / actual.sum()
-    # Measured: 149 flagged, 131 true: precision 0.88, recall 1.00. The false positives are
-    # long generated texts that different customers share (almost) word for word.
+    # Measured on the 15,000-record sample: 240 flagged, 224 true: precision 0.93, recall 0.99.
+    # The false positives are long generated texts that different customers share (almost)
+    # word for word within two weeks.
     assert actual.sum() >= 100
     assert precision >= 0.86 and recall >= 0.98, (precision, recall)
     # The canonical is the earliest item, as in the ground truth, except where a group also
@@ -109,6 +110,18 @@ def test_form_letters_from_different_customers_are_copies() -> None:
     assert result["second"] == ("first", "exact", 1.0)
     canonical, kind, similarity = result["late"]
     assert (canonical, kind) == ("first", "near") and 0.8 <= similarity < 1.0
+
+
+def test_the_same_long_wording_months_apart_is_two_customers() -> None:
+    result = _by_id(find_duplicates(_items([
+        ("first", FORM_LETTER, "2026-01-05", "c1"),
+        ("months_later", FORM_LETTER, "2026-06-01", "c2"),
+        ("same_week", FORM_LETTER, "2026-06-03", "c3"),
+        ("resend", FORM_LETTER, "2026-09-01", "c1"),
+    ])))
+    assert result["months_later"] == ("months_later", None, None)
+    assert result["same_week"] == ("months_later", "exact", 1.0)
+    assert result["resend"] == ("first", "exact", 1.0)  # the same customer again: a copy, however late
 
 
 def test_near_duplicate_threshold() -> None:
