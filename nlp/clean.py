@@ -83,12 +83,17 @@ def _ftfy_fixed(text: str, keep_lines: bool) -> str:
     return ftfy.fix_text(text, _FTFY_KEEP_LINES if keep_lines else _FTFY)
 
 
+def strip_invisible(text: str) -> str:
+    """The text without control, zero-width and bidi characters (what every channel loses first)."""
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
 def _fix_characters(text: str, removed: list[Removal], *, keep_lines: bool = False) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     invisible = "".join(_INVISIBLE.findall(text)) + "".join(_CONTROL.findall(text))
     if invisible:
         removed.append(Removal("invisible_chars", invisible))
-        text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+        text = strip_invisible(text)
     fixed = _ftfy_fixed(text, keep_lines)
     if fixed != text:
         removed.append(Removal("mojibake", text))
@@ -291,7 +296,7 @@ def _clean_transcript(text: str, agent_labels: frozenset[str], removed: list[Rem
         line = _fix_characters(_unescape_entities(_fix_characters(line, removed, keep_lines=True)), removed, keep_lines=True)
         line = line.replace("\n", " ")
         match = _SPEAKER_LINE.match(line)
-        label, body = (match.group("label").strip(), match.group("body")) if match else (None, line)
+        label, body = (_collapse_spaces(match.group("label")), match.group("body")) if match else (None, line)
         if label is not None and label.casefold() in agent_labels:
             body = _clean_agent_body(body, removed)
         body = _collapse_spaces(body)

@@ -54,13 +54,24 @@ class FeedbackRecord:
     metadata: dict[str, Any] = field(default_factory=dict)  # subject, tags, status, reach…
 
 
+# The start of a bigger payload (a 10 MB text) is evidence enough; keeping all of it would
+# cost redaction time and warehouse space for nothing anyone reads.
+MAX_RAW_PAYLOAD_CHARS = 200_000
+
+
 @dataclass(frozen=True)
 class QuarantinedRecord:
     source: str
     location: str
     reason: str  # short, human-readable: "unparseable date 'yesterday' in created_at"
-    raw_payload: str  # the bytes as received (decoded with replacement if needed)
+    raw_payload: str  # the bytes as received (decoded with replacement if needed), cut when huge
     source_record_id: str | None = None
+
+    def __post_init__(self) -> None:
+        omitted = len(self.raw_payload) - MAX_RAW_PAYLOAD_CHARS
+        if omitted > 0:
+            kept = f"{self.raw_payload[:MAX_RAW_PAYLOAD_CHARS]}… [{omitted:,} more characters not kept]"
+            object.__setattr__(self, "raw_payload", kept)
 
 
 ReadResult = FeedbackRecord | QuarantinedRecord

@@ -3,7 +3,9 @@
 One record per metadata row, joined to its WebVTT transcript. The record's text is the
 rendered transcript (``Agent: …`` / ``Customer: …``, one turn per line) and ``turns`` give
 each turn's character span, so downstream stages can keep only what the customer said.
-Transcripts with no metadata row are quarantined after the metadata has been read.
+Transcripts with no metadata row are quarantined after the metadata has been read. A metadata
+row repeated byte for byte is an exact duplicate whatever became of the first (its transcript
+is not read again).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .base import Channel, FeedbackRecord, QuarantinedRecord, ReadResult, SourceConfig, payload_json
-from .dedup import DuplicateIdGuard
+from .dedup import DuplicateIdGuard, text_digest
 from .options import check_option_keys, config_error, string_list_option, string_option
 from .reasons import (
     EMPTY_TEXT,
+    EXACT_DUPLICATE,
     INVALID_CALL_ID,
     MALFORMED_WEBVTT,
     METADATA_WITHOUT_TRANSCRIPT,
@@ -27,8 +30,8 @@ from .reasons import (
     UNDECODABLE_BYTES,
     RecordProblem,
 )
-from .streams import CsvRow, iter_csv_rows
-from .values import optional_str, parse_seconds, parse_timestamp, require_id
+from .streams import CsvRow, foreign_encoding, foreign_encoding_reason, iter_csv_rows
+from .values import has_visible_text, optional_str, parse_seconds, parse_timestamp, require_id
 from .webvtt import SpeakerRoles, Transcript, WebVttError, has_voice_tags, parse_webvtt, render_transcript
 
 CALL_OPTIONS = ("metadata_file", "transcripts_dir", "agent_speakers", "customer_speakers")
@@ -51,6 +54,9 @@ def _speaker_roles(config: SourceConfig) -> SpeakerRoles:
 
 
 def decode_transcript(data: bytes) -> str:
+    encoding = foreign_encoding(data)
+    if encoding is not None:
+        raise TranscriptProblem(foreign_encoding_reason(encoding))
     try:
         return data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except UnicodeDecodeError as error:
@@ -70,6 +76,7 @@ class WebVttCallsConnector:
 
     def read(self) -> Iterator[ReadResult]:
         described: set[str] = set()  # call ids with a metadata row, even an unusable one
+        rows_read: set[int] = set()  # digests of the usable rows' text
         duplicates = DuplicateIdGuard()
         if self.metadata_path.is_file():
             rows = iter_csv_rows(
@@ -81,6 +88,12 @@ class WebVttCallsConnector:
                     yield row
                     continue
                 described.add((row.values.get("call_id") or "").strip())
+                row_digest = text_digest(row.raw_text)
+                if row_digest in rows_read:
+                    record_id = optional_str(row.values.get("call_id"))
+                    yield QuarantinedRecord(self.config.name, row.location, EXACT_DUPLICATE, row.raw_text, record_id)
+                    continue
+                rows_read.add(row_digest)
                 yield self._call_result(row, duplicates)
         yield from self._transcripts_without_metadata(described)
 
@@ -125,7 +138,7 @@ class WebVttCallsConnector:
             cues = parse_webvtt(vtt_text)
         except WebVttError as error:
             raise TranscriptProblem(MALFORMED_WEBVTT, str(error)) from error
-        if not any(cue.spans for cue in cues):
+        if not any(has_visible_text(span.text) for cue in cues for span in cue.spans):
             raise TranscriptProblem(EMPTY_TEXT, "transcript has no cue text")
         if not has_voice_tags(cues):
             raise TranscriptProblem(NO_SPEAKER_TAGS)

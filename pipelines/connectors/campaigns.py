@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from nlp.clean import strip_invisible
+
 from .base import QuarantinedRecord
 from .reasons import DATES_OUT_OF_ORDER, MISSING_DATE, MISSING_ID, UNPARSEABLE_DATE, RecordProblem
 from .streams import CsvRow, iter_csv_rows
@@ -49,8 +51,14 @@ def _date(value: str | None, column: str) -> date:
         raise RecordProblem(UNPARSEABLE_DATE, f"{column} {text!r}") from error
 
 
-def _campaign(row: CsvRow) -> CampaignRecord:
+def _name(row: CsvRow) -> str | None:
+    """The campaign's name without control or zero-width characters (it is matched in text)."""
     name = optional_str(row.values.get("name"))
+    return optional_str(strip_invisible(name)) if name is not None else None
+
+
+def _campaign(row: CsvRow) -> CampaignRecord:
+    name = _name(row)
     if name is None:
         raise RecordProblem(MISSING_ID, "name")
     code = optional_str(row.values.get("promo_code"))
@@ -64,7 +72,7 @@ def _campaign(row: CsvRow) -> CampaignRecord:
         promo_code=code.upper() if code else None,
         start_date=start,
         end_date=end,
-        terms=clean_text(row.values.get("terms")),
+        terms=clean_text(row.values.get("terms"), "terms"),
         location=row.location,
     )
 
@@ -80,7 +88,7 @@ def read_campaigns(path: Path) -> Iterator[CampaignRecord | QuarantinedRecord]:
             campaign = _campaign(row)
         except RecordProblem as problem:
             yield QuarantinedRecord(
-                CAMPAIGNS_SOURCE, row.location, problem.reason, row.raw_text, optional_str(row.values.get("name"))
+                CAMPAIGNS_SOURCE, row.location, problem.reason, row.raw_text, _name(row)
             )
             continue
         key = (campaign.name.casefold(), campaign.start_date)

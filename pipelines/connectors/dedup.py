@@ -12,7 +12,7 @@ from .base import FeedbackRecord, QuarantinedRecord, ReadResult
 from .reasons import DUPLICATE_ID_DIFFERENT_CONTENT, EXACT_DUPLICATE
 
 
-def _digest(text: str) -> int:
+def text_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
@@ -24,8 +24,8 @@ class DuplicateIdGuard:
 
     def admit(self, record: FeedbackRecord, raw_text: str, content_text: str | None = None) -> ReadResult:
         """``content_text`` is what "same content" compares; by default the raw record text."""
-        id_key = _digest(record.source_record_id)
-        content = _digest(raw_text if content_text is None else content_text)
+        id_key = text_digest(record.source_record_id)
+        content = text_digest(raw_text if content_text is None else content_text)
         first_content = self._content_by_id.get(id_key)
         if first_content is None:
             self._content_by_id[id_key] = content

@@ -18,8 +18,11 @@ UNREADABLE_CSV_ROW = "unreadable CSV row"
 MISSING_ID = "missing id"
 MISSING_DATE = "missing date"
 UNPARSEABLE_DATE = "unparseable date"
+DATE_OUT_OF_RANGE = "date out of range"
 DATES_OUT_OF_ORDER = "dates out of order"
 EMPTY_TEXT = "empty text"
+NOT_TEXT = "text is not a string"
+TEXT_TOO_LONG = "text too long"
 EMPTY_TEXT_AND_NO_SCORE = "empty text and no score"
 SCORE_OUT_OF_RANGE = "score out of range"
 NON_INTEGER_SCORE = "non-integer score"
@@ -46,8 +49,11 @@ QUARANTINE_REASON_KINDS: tuple[str, ...] = (
     MISSING_ID,
     MISSING_DATE,
     UNPARSEABLE_DATE,
+    DATE_OUT_OF_RANGE,
     DATES_OUT_OF_ORDER,
     EMPTY_TEXT,
+    NOT_TEXT,
+    TEXT_TOO_LONG,
     EMPTY_TEXT_AND_NO_SCORE,
     SCORE_OUT_OF_RANGE,
     NON_INTEGER_SCORE,

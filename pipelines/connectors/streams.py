@@ -2,7 +2,8 @@
 
 Each physical line is decoded as UTF-8 on its own (strictly), so one bad byte spoils only
 the record it sits in. A UTF-8 byte-order mark on the first line is dropped; CRLF and LF
-line endings are both accepted.
+line endings are both accepted. A file that starts with a UTF-16 or UTF-32 byte-order mark
+is quarantined once, as a whole: none of its lines could be read.
 """
 
 from __future__ import annotations
@@ -32,6 +33,56 @@ class DecodedLine:
     number: int  # 1-based physical line number
     text: str  # with its line ending; undecodable bytes replaced by U+FFFD
     is_valid_utf8: bool
+
+
+# UTF-32 LE's mark starts with UTF-16 LE's, so it is tried first.
+FOREIGN_BYTE_ORDER_MARKS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+NESTED_TOO_DEEPLY = "nested too deeply"
+NON_FINITE_NUMBER = f"{MALFORMED_JSON}: NaN or Infinity is not a JSON number"
+UNPAIRED_SURROGATE = f"{UNDECODABLE_BYTES}: unpaired surrogate escape in JSON"
+FOREIGN_ENCODING_PREVIEW_BYTES = 4096
+
+
+def foreign_encoding(data: bytes) -> str | None:
+    """The Unicode encoding whose byte-order mark opens the bytes, unless it is UTF-8's."""
+    return next((encoding for mark, encoding in FOREIGN_BYTE_ORDER_MARKS if data.startswith(mark)), None)
+
+
+def foreign_encoding_reason(encoding: str) -> str:
+    return f"{UNDECODABLE_BYTES}: {encoding} byte-order mark"
+
+
+def _foreign_file(path: Path) -> tuple[str, str] | None:
+    """(reason, first line decoded in its own encoding) for a file in a foreign encoding."""
+    with path.open("rb") as handle:
+        preview = handle.read(FOREIGN_ENCODING_PREVIEW_BYTES)
+    encoding = foreign_encoding(preview)
+    if encoding is None:
+        return None
+    lines = preview.decode(encoding.lower(), errors="replace").splitlines()
+    return foreign_encoding_reason(encoding), lines[0] if lines else ""
+
+
+def json_storage_problem(value: Any) -> str | None:
+    """Why a parsed JSON value cannot be stored as JSON text in UTF-8, or None.
+
+    Python's parser accepts NaN, Infinity and numbers beyond a double (read as infinity), and
+    an escaped lone surrogate ("\\ud83d"); none of them can be written back as JSON in UTF-8.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return NON_FINITE_NUMBER
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return UNPAIRED_SURROGATE
+    return None
 
 
 def _decode(raw: bytes) -> tuple[str, bool]:
@@ -69,16 +120,25 @@ def _json_problem(line: DecodedLine) -> tuple[dict[str, Any] | None, str | None]
     if not line.is_valid_utf8:
         return None, UNDECODABLE_BYTES
     try:
-        value = json.loads(_strip_line_ending(line.text))
+        # strict=False: a raw tab or NUL inside a string is kept for the cleaner to remove
+        value = json.loads(_strip_line_ending(line.text), strict=False)
     except json.JSONDecodeError as error:
         return None, f"{MALFORMED_JSON}: {error}"
+    except RecursionError:
+        return None, f"{MALFORMED_JSON}: {NESTED_TOO_DEEPLY}"
     if not isinstance(value, dict):
         return None, f"{NOT_A_JSON_OBJECT}: found {type(value).__name__}"
-    return value, None
+    problem = json_storage_problem(value)
+    return (None, problem) if problem else (value, None)
 
 
 def iter_jsonl(path: Path) -> Iterator[JsonLine]:
     """One entry per non-blank line: the parsed object, or the reason it is unusable."""
+    foreign = _foreign_file(path)
+    if foreign is not None:
+        reason, first_line = foreign
+        yield JsonLine(path.name, first_line, None, reason)
+        return
     for line in iter_decoded_lines(path):
         if not line.text.strip(JSON_WHITESPACE):
             continue
@@ -148,10 +208,18 @@ def iter_csv_rows(
     row has that many fields: a best guess that keeps the row traceable.
 
     A file whose header lacks a required column is quarantined once, as a whole: every row
-    would fail the same way, and one entry says so more clearly than thousands.
+    would fail the same way, and one entry says so more clearly than thousands. So is a file
+    in a foreign encoding, and one with nothing but whitespace.
     """
+    foreign = _foreign_file(path)
+    if foreign is not None:
+        reason, first_line = foreign
+        yield QuarantinedRecord(source, path.name, reason, first_line)
+        return
     records = iter_csv_records(path, delimiter)
     header_record = next(records, None)
+    while header_record is not None and not header_record.problem and not "".join(header_record.fields).strip():
+        header_record = next(records, None)  # lines of spaces before the header are not records
     if header_record is None:
         yield QuarantinedRecord(source, path.name, EMPTY_FILE, "")
         return

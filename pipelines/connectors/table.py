@@ -40,6 +40,7 @@ from .values import (
     CSAT_RANGE,
     NPS_RANGE,
     clean_text,
+    has_content,
     optional_str,
     optional_timestamp,
     parse_score,
@@ -214,7 +215,7 @@ class TableConnector:
         updated_at = optional_timestamp(cell("updated_at"), column("updated_at"), date_format)
         nps = parse_score(cell("nps"), column("nps"), NPS_RANGE)
         csat = parse_score(cell("csat"), column("csat"), CSAT_RANGE)
-        text = clean_text(cell("text"))
+        text = clean_text(cell("text"), column("text"))
         self._check_text_or_score(text, nps, csat)
         return FeedbackRecord(
             source=self.config.name,
@@ -238,8 +239,9 @@ class TableConnector:
         )
 
     def _check_text_or_score(self, text: str, nps: int | None, csat: int | None) -> None:
-        """Blank text is allowed only for a scored response (a survey answered without comment)."""
-        if text or nps is not None or csat is not None:
+        """Text with nothing left once cleaned is allowed only for a scored response (a survey
+        answered without comment)."""
+        if nps is not None or csat is not None or has_content(text, self.channel):
             return
         has_scores = "nps" in self.layout.columns or "csat" in self.layout.columns
         raise RecordProblem(EMPTY_TEXT_AND_NO_SCORE if has_scores else EMPTY_TEXT, self._column("text"))

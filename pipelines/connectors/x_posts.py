@@ -15,7 +15,7 @@ from .dedup import DuplicateIdGuard
 from .options import check_option_keys
 from .reasons import EMPTY_TEXT, RecordProblem
 from .streams import JsonLine, iter_jsonl
-from .values import clean_text, optional_str, parse_timestamp, require_id
+from .values import clean_text, has_content, is_blank, optional_str, parse_timestamp, require_id
 
 UNDETERMINED_LANGUAGE = "und"
 
@@ -27,9 +27,9 @@ def unwrap_post(value: dict[str, Any]) -> dict[str, Any]:
 
 def _full_text(post: dict[str, Any]) -> str:
     note = post.get("note_tweet")
-    if isinstance(note, dict) and clean_text(note.get("text")):
-        return clean_text(note.get("text"))
-    return clean_text(post.get("text"))
+    if isinstance(note, dict) and not is_blank(note.get("text")):
+        return clean_text(note.get("text"), "note_tweet.text")
+    return clean_text(post.get("text"), "text")
 
 
 def _referenced(post: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,7 +76,7 @@ class XPostsConnector:
         record_id = require_id(post.get("id"), "id")
         created_at = parse_timestamp(post.get("created_at"), "created_at")
         text = _full_text(post)
-        if not text:
+        if not has_content(text, self.channel):
             raise RecordProblem(EMPTY_TEXT, "text")
         referenced = _referenced(post)
         return FeedbackRecord(

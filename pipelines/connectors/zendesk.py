@@ -5,13 +5,15 @@ Tickets exported with ``include=metric_sets`` carry a ``metric_set`` whose
 ``reply_time_in_minutes.calendar`` is the first-response time; it lands as
 ``metadata.first_response_time_s`` (absent when nobody had replied yet).
 A page is small enough to load whole. Bytes that are not UTF-8 spoil only the tickets that
-contain them: the page is decoded with ``surrogateescape`` so the rest still parses.
+contain them: the page is decoded with ``surrogateescape`` so the rest still parses. A page
+that is empty, in another Unicode encoding or not JSON is quarantined once, as a whole.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from .dedup import DuplicateIdGuard
 from .options import check_option_keys, config_error, string_option
 from .reasons import (
     DATES_OUT_OF_ORDER,
+    EMPTY_FILE,
     EMPTY_TEXT,
     INVALID_NUMBER,
     NOT_A_JSON_OBJECT,
@@ -30,7 +33,16 @@ from .reasons import (
     UNPARSEABLE_PAGE,
     RecordProblem,
 )
-from .values import clean_text, optional_str, optional_timestamp, parse_seconds, parse_timestamp, require_id
+from .streams import NESTED_TOO_DEEPLY, foreign_encoding, foreign_encoding_reason, json_storage_problem
+from .values import (
+    clean_text,
+    has_content,
+    optional_str,
+    optional_timestamp,
+    parse_seconds,
+    parse_timestamp,
+    require_id,
+)
 
 DEFAULT_PRODUCT_FIELD_ID = 360001
 DEFAULT_PAGE_GLOB = "tickets_page_*.json"
@@ -53,7 +65,7 @@ def _custom_field(ticket: dict[str, Any], field_id: int) -> Any:
 
 
 def _ticket_text(ticket: dict[str, Any]) -> str:
-    parts = (clean_text(ticket.get("subject")), clean_text(ticket.get("description")))
+    parts = (clean_text(ticket.get("subject"), "subject"), clean_text(ticket.get("description"), "description"))
     return "\n\n".join(part for part in parts if part)
 
 
@@ -77,18 +89,26 @@ def _first_response_seconds(ticket: dict[str, Any]) -> float | None:
     minutes = reply_time.get("calendar")
     try:
         seconds = parse_seconds(minutes, "minutes")  # the same rules: a number >= 0, or blank
+        if seconds is not None and not math.isfinite(seconds * 60):  # 1e308 minutes overflow
+            raise RecordProblem(INVALID_NUMBER)
     except RecordProblem:
         raise RecordProblem(INVALID_NUMBER, f"metric_set.reply_time_in_minutes.calendar {minutes!r} "
                                             "(expected minutes >= 0)") from None
     return None if seconds is None else seconds * 60
 
 
+# Surrogates other than surrogateescape's (U+DC80-U+DCFF, the undecodable bytes): lone
+# surrogates the page itself escaped ("\ud83d"), which no UTF-8 text can hold.
+_ESCAPED_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
 def _raw_json(value: Any) -> tuple[str, bool]:
-    """The value as JSON text, and whether it was valid UTF-8 (no escaped bad bytes)."""
+    """The value as JSON text, and whether it was valid UTF-8 (no bad bytes or lone surrogates)."""
     text = json.dumps(value, ensure_ascii=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        text = _ESCAPED_SURROGATE.sub("\ufffd", text)
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), False
     return text, True
 
@@ -117,11 +137,21 @@ class ZendeskTicketsConnector:
 
     def _read_page(self, page: Path, duplicates: DuplicateIdGuard) -> Iterator[ReadResult]:
         data = page.read_bytes().removeprefix(codecs.BOM_UTF8)
+        if not data.strip():
+            yield self._quarantine(page.name, EMPTY_FILE, data.decode("utf-8", errors="replace"))
+            return
+        encoding = foreign_encoding(data)
+        if encoding is not None:
+            raw = data.decode(encoding.lower(), errors="replace")
+            yield self._quarantine(page.name, foreign_encoding_reason(encoding), raw)
+            return
         try:
-            document = json.loads(data.decode("utf-8", errors="surrogateescape"))
-        except json.JSONDecodeError as error:
+            # strict=False: a raw tab or NUL inside a string is kept for the cleaner to remove
+            document = json.loads(data.decode("utf-8", errors="surrogateescape"), strict=False)
+        except (json.JSONDecodeError, RecursionError) as error:
+            detail = NESTED_TOO_DEEPLY if isinstance(error, RecursionError) else str(error)
             raw = data.decode("utf-8", errors="replace")
-            yield self._quarantine(page.name, f"{UNPARSEABLE_PAGE}: {error}", raw)
+            yield self._quarantine(page.name, f"{UNPARSEABLE_PAGE}: {detail}", raw)
             return
         tickets = document.get("tickets") if isinstance(document, dict) else None
         if not isinstance(tickets, list):
@@ -138,6 +168,9 @@ class ZendeskTicketsConnector:
             return self._quarantine(location, UNDECODABLE_BYTES, raw, record_id)
         if not isinstance(ticket, dict):
             return self._quarantine(location, f"{NOT_A_JSON_OBJECT}: found {type(ticket).__name__}", raw)
+        storage_problem = json_storage_problem(ticket)
+        if storage_problem:
+            return self._quarantine(location, storage_problem, raw, record_id)
         try:
             return duplicates.admit(self._ticket_record(ticket, location), raw)
         except RecordProblem as problem:
@@ -155,7 +188,7 @@ class ZendeskTicketsConnector:
                 and first_response_s > (solved_at - created_at).total_seconds() + REPLY_ROUNDING_S):
             raise RecordProblem(DATES_OUT_OF_ORDER, f"first reply after {first_response_s:.0f} s is after solved_at")
         text = _ticket_text(ticket)
-        if not text:
+        if not has_content(text, self.channel):
             raise RecordProblem(EMPTY_TEXT, "subject and description")
         return FeedbackRecord(
             source=self.config.name,
