@@ -1,6 +1,7 @@
 -- Grain: one row per example segment: at most $per_theme per requested theme, from distinct
 -- items received in the ISO week starting $week_start, duplicates left out (only the first
--- copy of a duplicated item), the segments closest to their theme's centre first.
+-- copy of a duplicated item) and with distinct segment texts (templated complaints repeat a
+-- sentence word for word), the segments closest to their theme's centre first.
 -- message_marked is the whole message with the segment wrapped in « ».
 WITH params AS (
     SELECT
@@ -34,6 +35,15 @@ candidates AS (
         AND f.feedback_id = f.canonical_id
 ),
 
+distinct_wordings AS (
+    -- one item per wording: the most recent item that used it
+    SELECT * FROM candidates
+    WHERE rank_in_item = 1
+    QUALIFY row_number() OVER (
+        PARTITION BY theme_id, lower(trim(segment_text)) ORDER BY received_at DESC, segment_id
+    ) = 1
+),
+
 ranked AS (
     SELECT
         *,
@@ -41,8 +51,7 @@ ranked AS (
             PARTITION BY theme_id
             ORDER BY theme_similarity DESC NULLS LAST, received_at DESC, segment_id
         ) AS example_rank
-    FROM candidates
-    WHERE rank_in_item = 1
+    FROM distinct_wordings
 )
 
 SELECT
