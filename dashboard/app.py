@@ -1,16 +1,23 @@
 """Dashboard entry point: ``streamlit run dashboard/app.py``.
 
-Sets up the page, refuses politely when nothing is published yet, then hands over to the
-page the user picked. Pages read the snapshot through ``dashboard.data``.
+Sets up the page, asks for a login when one is configured (``dashboard.auth``), refuses
+politely when nothing is published yet, then hands over to the page the user picked.
+Pages read the snapshot through ``dashboard.data``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import page_for_visitor
 from dashboard.data import published_db_path
 
 st.set_page_config(page_title="Voice of customer", page_icon=":material/forum:", layout="wide")
+visitor_page = page_for_visitor()
+if visitor_page is not None:
+    # the only page there is, so no URL reaches a data page before login
+    st.navigation([visitor_page], position="hidden").run()
+    st.stop()
 
 db_path = published_db_path()
 if not db_path.is_file():

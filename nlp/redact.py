@@ -264,6 +264,11 @@ def _is_fragment(text: str, start: int, end: int) -> bool:
     return bool(before or after or glued)
 
 
+# North American grouping, "(389) 621-1907", "244.586.5958": a phone even where the area
+# code is unassigned (so not "valid"), as customers type them.
+_NANP_GROUPED = re.compile(r"\(\d{3}\) ?\d{3}[-. ]\d{4}|\d{3}([-.])\d{3}\1\d{4}")
+
+
 def _looks_like_phone(raw: str, number: phonenumbers.PhoneNumber) -> bool:
     """Valid for its region, international, or grouped/prefixed the way phones are written."""
     if sum(ch.isdigit() for ch in raw) < _MIN_PHONE_DIGITS or _DATE.fullmatch(raw):
@@ -271,7 +276,7 @@ def _looks_like_phone(raw: str, number: phonenumbers.PhoneNumber) -> bool:
     if raw.startswith(("+", "00")) or phonenumbers.is_valid_number(number):
         return True
     has_separators = bool(_PHONE_SEPARATOR.search(raw))
-    return has_separators and raw.lstrip("(").startswith(("0", "8", "1"))
+    return has_separators and (raw.lstrip("(").startswith(("0", "8", "1")) or bool(_NANP_GROUPED.fullmatch(raw)))
 
 
 _WIDE_GAP = re.compile(r"[\s().\-/]{2}")

@@ -22,8 +22,9 @@ SPEAKER_LABELS = {"agent": "Agent", "customer": "Customer", "unknown": "Speaker"
 
 
 def _is_free_text(value: str) -> bool:
-    # Ids, timestamps and codes have no spaces; free text and e-mail addresses do or have "@".
-    return " " in value.strip() or "@" in value
+    # Ids, timestamps and codes are ASCII without whitespace; free text and e-mail addresses
+    # have whitespace or "@", and Chinese or Japanese text may have neither but is not ASCII.
+    return any(ch.isspace() for ch in value.strip()) or "@" in value or not value.isascii()
 
 
 class _Redactor:
