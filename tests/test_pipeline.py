@@ -12,10 +12,14 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import get_settings
-from pipelines.warehouse.db import check_contracts, identifier, load_contracts, publish_snapshot, table_fingerprints
-
-# Landing times are stamped per run; everything else must be identical on a re-run.
-RUN_STAMPED_COLUMNS = {"raw_records": "first_loaded_at, last_changed_at", "quarantine": "first_seen_at"}
+from pipelines.warehouse.db import (
+    RERUN_STAMPED_COLUMNS,
+    check_contracts,
+    identifier,
+    load_contracts,
+    publish_snapshot,
+    table_fingerprints,
+)
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -33,14 +37,9 @@ def copy_warehouse(src_db: Path, dest_dir: Path) -> Path:
 
 
 def fingerprints(db: Path) -> dict[str, tuple[int, str]]:
+    # Landing times are stamped per run; everything else must be identical on a re-run.
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [t for t in load_contracts() if t not in RUN_STAMPED_COLUMNS]
-        result = table_fingerprints(con, tables)
-        for table, columns in RUN_STAMPED_COLUMNS.items():
-            view_sql = f"CREATE TEMP VIEW {identifier(table + '_content')} AS SELECT * EXCLUDE ({columns}) FROM {identifier(table)}"
-            con.execute(view_sql)
-            result[table] = table_fingerprints(con, [f"{table}_content"])[f"{table}_content"]
-        return result
+        return table_fingerprints(con, load_contracts(), RERUN_STAMPED_COLUMNS)
 
 
 def test_all_four_channels_land_and_bad_records_are_quarantined(built_warehouse):

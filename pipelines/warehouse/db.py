@@ -3,16 +3,19 @@
 A run writes a private work file; when every contract holds, the work file is copied to a
 temporary file beside the published snapshot and atomically renamed over it, so a reader
 (the dashboard) only ever sees a complete snapshot and never the file a run is writing.
+A run that dies before publishing leaves no trace: the next run restores the work file from
+the published snapshot (``exclusive_run``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -250,6 +253,95 @@ def check_contracts(con: duckdb.DuckDBPyConnection, path: Path = CONTRACTS_PATH)
 # --- publishing ----------------------------------------------------------------------
 
 
+def _run_marker(work_path: Path) -> Path:
+    return work_path.with_name(f"{work_path.name}.running")
+
+
+def _wal(database_path: Path) -> Path:
+    return database_path.with_name(f"{database_path.name}.wal")
+
+
+def _fsync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def exclusive_run(work_path: Path, db_path: Path) -> Iterator[bool]:
+    """Hold the work file for one run; yields whether an unfinished run was rolled back.
+
+    A run marks the work file before changing it, and ``finish_run`` clears the mark once the
+    run has published. A mark found here means the last run was killed or failed before
+    publishing and left its steps half-done (a refit half-written, a landing without its
+    NLP outputs): the work file is restored from the published snapshot, so every run starts
+    from the last published state. Embeddings already computed are kept (see
+    ``restore_work_file``). The lock, released by the OS even on SIGKILL, tells a dead run from
+    a live one, so a second run never restores the file under a live one.
+    """
+    work_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(work_path.with_name(f"{work_path.name}.lock"), "a")  # held until the run ends
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another run is writing {work_path}") from None
+        marker = _run_marker(work_path)
+        rolled_back = marker.exists()
+        if rolled_back:
+            restore_work_file(work_path, db_path)
+        # Copies a killed publish left behind; no one else publishes while we hold the lock.
+        for stale in db_path.parent.glob(f".{db_path.name}.*.publishing"):
+            stale.unlink()
+        with open(marker, "w", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+            os.fsync(handle.fileno())
+        _fsync_directory(marker.parent)
+        yield rolled_back
+    finally:
+        lock.close()
+
+
+def finish_run(work_path: Path) -> None:
+    """Clear the mark of a run in progress: the work file is now what was published."""
+    _run_marker(work_path).unlink(missing_ok=True)
+    _fsync_directory(work_path.parent)
+
+
+def restore_work_file(work_path: Path, db_path: Path) -> None:
+    """Replace the work file by a copy of the published snapshot (or an empty warehouse).
+
+    Cached embeddings of the abandoned work file are carried over: they depend only on the
+    model and the text, and they are the slowest thing a run computes. An abandoned file
+    DuckDB cannot open is dropped whole. Safe to repeat if killed: the run mark stays until
+    a run publishes, and the work file is swapped in one rename.
+    """
+    restoring = work_path.with_name(f"{work_path.name}.restoring")
+    for leftover in (restoring, _wal(restoring)):
+        leftover.unlink(missing_ok=True)
+    if db_path.exists():
+        shutil.copyfile(db_path, restoring)
+    with connect(restoring) as con:
+        init_schema(con)
+        if work_path.exists():
+            try:
+                con.execute("ATTACH ? AS abandoned", [str(work_path)])
+                con.execute(
+                    "INSERT INTO embedding_cache SELECT * FROM abandoned.embedding_cache ON CONFLICT DO NOTHING"
+                )
+            except duckdb.Error:
+                pass  # unreadable or from before the cache existed: recompute the embeddings
+        con.execute("CHECKPOINT")
+    with open(restoring, "rb+") as handle:
+        os.fsync(handle.fileno())
+    # A WAL beside the restored file would be replayed onto it: remove it first.
+    _wal(work_path).unlink(missing_ok=True)
+    os.replace(restoring, work_path)
+    _fsync_directory(work_path.parent)
+
+
 def publish_snapshot(work_path: Path, db_path: Path) -> None:
     """Copy the finished work file over the published snapshot atomically.
 
@@ -262,23 +354,48 @@ def publish_snapshot(work_path: Path, db_path: Path) -> None:
     with open(temp_path, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(temp_path, db_path)
-    directory = os.open(db_path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    _fsync_directory(db_path.parent)
 
 
-def table_fingerprints(con: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """Row count and a content checksum per table, to compare two warehouses.
+# Columns stamped with the time a run landed a row: they change when a run lands the same
+# inputs again.
+RERUN_STAMPED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "raw_records": ("first_loaded_at", "last_changed_at"),
+    "quarantine": ("first_seen_at",),
+}
+# Every column holding the time or id of a run: they differ between two warehouses built by
+# different runs from the same inputs, and nothing else may.
+RUN_STAMPED_COLUMNS: dict[str, tuple[str, ...]] = {
+    **RERUN_STAMPED_COLUMNS,
+    "raw_campaigns": ("first_loaded_at", "last_changed_at"),
+    "theme_state": ("first_seen_run", "last_seen_run", "retired_run"),
+    "category_state": ("first_seen_run", "last_seen_run"),
+    "themes": ("first_seen_run", "last_seen_run"),
+    "theme_history": ("first_seen_run", "last_seen_run", "retired_run"),
+    "taxonomy_edits": ("landed_run", "applied_run"),
+}
 
-    Table names must be trusted (from the contracts file or code), never user input.
+
+def table_fingerprints(
+    con: duckdb.DuckDBPyConnection,
+    tables: Iterable[str],
+    excluded_columns: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, tuple[int, str]]:
+    """Row count and a content checksum per table, to compare two warehouses, leaving out
+    ``excluded_columns`` (e.g. ``RUN_STAMPED_COLUMNS``) of the tables that have them.
+
+    Table and column names must be trusted (from the contracts file or code), never user input.
     """
+    excluded_columns = excluded_columns or {}
     fingerprints = {}
     for table in tables:
+        rows = identifier(table)
+        if excluded_columns.get(table):
+            columns = ", ".join(identifier(column) for column in excluded_columns[table])
+            rows = f"(SELECT * EXCLUDE ({columns}) FROM {rows})"
         checksum_sql = (
             "SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, chr(30) ORDER BY t::VARCHAR), '')) "
-            f"FROM {identifier(table)} AS t"
+            f"FROM {rows} AS t"
         )
         fingerprints[table] = fetch_row(con, checksum_sql)
     return fingerprints
