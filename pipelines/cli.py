@@ -109,7 +109,7 @@ def _print_report(report) -> None:
 
 def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = False):
     from pipelines import progress
-    from pipelines.flows import voc_pipeline
+    from pipelines.flows import configured_pipeline
 
     bars = Progress(
         TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -125,7 +125,7 @@ def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = Fal
     progress.set_listener(on_progress)
     try:
         with bars:
-            report = voc_pipeline(db_path=db, sources_path=sources, refit_themes=refit_themes)
+            report = configured_pipeline()(db_path=db, sources_path=sources, refit_themes=refit_themes)
     finally:
         progress.set_listener(None)
     _print_report(report)

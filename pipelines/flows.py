@@ -2,7 +2,10 @@
 
 Tasks are thin wrappers over ``pipelines.steps``; the flow only orders them. All tasks
 write one private work file in turn (DuckDB allows one writer), and the published snapshot
-is replaced only after every contract holds.
+is replaced only after every contract holds. Their heavy batches (embedding, sentiment and key
+phrases, theme assignment) are pure functions of ``pipelines.compute``: inline by default, or
+submitted as tasks to a Dask cluster when the settings choose ``task_runner = "dask"``
+(``configured_pipeline``), while the writing stays in the flow's process.
 """
 
 from __future__ import annotations
@@ -10,27 +13,32 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from nlp.config import load_nlp_config
-from nlp.embeddings import load_embedder
-from nlp.sentiment import load_sentiment_model
-from pipelines import alerts, insights_step, planning, progress, reference, steps, taxonomy
+from pipelines import alerts, compute, insights_step, planning, progress, reference, steps, taxonomy
+from pipelines.compute import MapBatches, R, map_in_process
 from pipelines.connectors.base import SourceConfig
 from pipelines.connectors.registry import load_sources
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 from pipelines.warehouse.db import (
     MODEL_LAYERS,
     apply_layers,
     check_contracts,
     connect,
+    exclusive_run,
     fetch_row,
+    finish_run,
     identifier,
     init_schema,
     publish_snapshot,
@@ -49,6 +57,50 @@ class RunReport:
     promotions: dict = field(default_factory=dict)
     warehouse: dict = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+# --- where heavy batches run -----------------------------------------------------------
+
+# Batches submitted ahead of the one being written: enough to keep a cluster's workers busy,
+# few enough that results waiting to be written stay small.
+BATCHES_IN_FLIGHT = 8
+
+
+def task_runner_for(settings: Settings) -> TaskRunner:
+    """The task runner the settings choose: Prefect's default thread pool ("local") or Dask."""
+    if settings.task_runner == "local":
+        return ThreadPoolTaskRunner()
+    from prefect_dask import DaskTaskRunner  # imports distributed: only when asked for
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": settings.dask_workers, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": ":0",
+        }
+    )
+
+
+def batch_mapper() -> MapBatches:
+    """How a task of this flow runs its heavy batches: inline on the default thread pool
+    (threads would only contend with torch's own), else as tasks on the flow's task runner."""
+    context = FlowRunContext.get()
+    if context is None or isinstance(context.task_runner, ThreadPoolTaskRunner):
+        return map_in_process
+    return map_on_task_runner
+
+
+def map_on_task_runner(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
+    """Each batch as a task on the flow's task runner, a few ahead; results in batch order."""
+    compute_task = task(fn, cache_policy=NO_CACHE)
+    in_flight: deque[PrefectFuture[R]] = deque()
+    for args in batches:
+        in_flight.append(compute_task.submit(*args))
+        if len(in_flight) >= BATCHES_IN_FLIGHT:
+            yield in_flight.popleft().result()
+    while in_flight:
+        yield in_flight.popleft().result()
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -71,18 +123,25 @@ def understand(work_db: Path, nlp_config_path: Path) -> dict:
 @task(cache_policy=NO_CACHE)
 def embed(work_db: Path, nlp_config_path: Path) -> dict:
     config = load_nlp_config(nlp_config_path)
-    embedder = load_embedder(config.themes.embedding_backend)
+    backend = config.themes.embedding_backend
+    map_batches = batch_mapper()
+    # The model id where the batches run, so the flow's process need not load the model.
+    model_id = next(map_batches(compute.embedding_model_id, [(backend,)]))
     with connect(work_db) as con:
-        report = steps.embed_segments(con, embedder, progress.for_stage("embed"))
-    return {**asdict(report), "model": embedder.model_id}
+        report = steps.embed_segments(
+            con, compute.EmbedderRef(backend, model_id), progress.for_stage("embed"), map_batches
+        )
+    return {**asdict(report), "model": model_id}
 
 
 @task(cache_policy=NO_CACHE)
 def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
     config = load_nlp_config(nlp_config_path)
-    sentiment = load_sentiment_model(config.themes.embedding_backend, config=config.sentiment)
+    sentiment = compute.SentimentRef(config.themes.embedding_backend, config.sentiment)
     with connect(work_db) as con:
-        enriched = steps.enrich_segments(con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases)
+        enriched = steps.enrich_segments(
+            con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
+        )
         exact, near = steps.mark_duplicates(con, config.duplicates)
     return asdict(steps.EnrichReport(enriched, exact, near))
 
@@ -93,7 +152,7 @@ def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, ref
     with connect(work_db) as con:
         report = steps.update_themes(
             con, config.themes, model_id, run_id, refit=refit,
-            refit_when_waiting_share=get_settings().theme_refit_waiting_share,
+            refit_when_waiting_share=get_settings().theme_refit_waiting_share, map_batches=batch_mapper(),
         )
         edits = taxonomy.update_taxonomy(con, config.themes, model_id, run_id, journal, report.mode != "unchanged")
     return {**asdict(report), "refitted": report.refitted, "taxonomy": asdict(edits)}
@@ -140,6 +199,7 @@ def publish(work_db: Path, db_path: Path, report: RunReport, started_at: datetim
         )
         con.execute("CHECKPOINT")
     publish_snapshot(work_db, db_path)
+    finish_run(work_db)
 
 
 @task(cache_policy=NO_CACHE)
@@ -178,38 +238,47 @@ def voc_pipeline(
         report.stage_seconds[stage] = round(time.perf_counter() - began, 2)
         return result
 
-    with connect(work_db) as con:
-        init_schema(con)
-    sources = load_sources(sources_path)
-    report.sources = timed(
-        "collect", lambda: [collect_source(work_db, nlp_config_path, source, started_at) for source in sources]
-    )
-    for source in report.sources:
-        logger.info(
-            "%s: %d loaded (%d new, %d changed), %d quarantined",
-            source["source"], source["loaded"], source["counts"]["inserted"],
-            source["counts"]["updated"], source["quarantined"],
+    # One run at a time; a run that died before publishing is rolled back first.
+    with exclusive_run(work_db, db_path) as rolled_back:
+        if rolled_back:
+            logger.warning("the last run did not publish; restarted from the published snapshot")
+        with connect(work_db) as con:
+            init_schema(con)
+        sources = load_sources(sources_path)
+        report.sources = timed(
+            "collect", lambda: [collect_source(work_db, nlp_config_path, source, started_at) for source in sources]
         )
-    report.campaigns = timed("campaigns", lambda: collect_campaigns(work_db, campaigns_path, started_at))
-    if not report.campaigns["is_found"]:
-        logger.warning("no campaign calendar at %s; keeping the campaigns landed before", campaigns_path)
-    report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
-    report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
-    report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
-    report.themes = timed(
-        "themes", lambda: themes(
-            work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes,
-            settings.taxonomy_journal_path(db_path),
+        for source in report.sources:
+            logger.info(
+                "%s: %d loaded (%d new, %d changed), %d quarantined",
+                source["source"], source["loaded"], source["counts"]["inserted"],
+                source["counts"]["updated"], source["quarantined"],
+            )
+        report.campaigns = timed("campaigns", lambda: collect_campaigns(work_db, campaigns_path, started_at))
+        if not report.campaigns["is_found"]:
+            logger.warning("no campaign calendar at %s; keeping the campaigns landed before", campaigns_path)
+        report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
+        report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
+        report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
+        report.themes = timed(
+            "themes", lambda: themes(
+                work_db, nlp_config_path, report.embed["model"], report.run_id, refit_themes,
+                settings.taxonomy_journal_path(db_path),
+            )
         )
-    )
-    report.promotions = timed("promotions", lambda: match_promotions(work_db, settings.promotions_config_path))
-    report.warehouse = timed("marts", lambda: build_marts(work_db))
-    timed("publish", lambda: publish(work_db, db_path, report, started_at))
+        report.promotions = timed("promotions", lambda: match_promotions(work_db, settings.promotions_config_path))
+        report.warehouse = timed("marts", lambda: build_marts(work_db))
+        timed("publish", lambda: publish(work_db, db_path, report, started_at))
     if settings.alert_webhook_url:
         timed("alert", lambda: alert(db_path))
     logger.info("published %s: %s", db_path, report.warehouse)
     return report
 
 
+def configured_pipeline(settings: Settings | None = None) -> Flow:
+    """voc_pipeline on the task runner that `settings` (default: get_settings()) choose."""
+    return voc_pipeline.with_options(task_runner=task_runner_for(settings or get_settings()))
+
+
 if __name__ == "__main__":
-    voc_pipeline()
+    configured_pipeline()()

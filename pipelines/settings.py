@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,6 +50,16 @@ class Settings(BaseSettings):
     dashboard_port: int = 8501
     # Bind to localhost only unless told otherwise.
     dashboard_address: str = "localhost"
+    # Refuse every visitor unless Streamlit's OIDC login ([auth] in .streamlit/secrets.toml)
+    # is configured; with [auth] configured, login is required whatever this says.
+    dashboard_require_login: bool = False
+    # Where the flow runs its heavy batches (embedding, sentiment and key phrases, theme
+    # assignment): "local" in its own process, or "dask" on a Dask cluster (prefect-dask).
+    task_runner: Literal["local", "dask"] = "local"
+    # With "dask": the scheduler of a running cluster (e.g. "tcp://10.0.0.5:8786"); None starts
+    # a LocalCluster for the run with `dask_workers` worker processes of one thread each.
+    dask_address: str | None = None
+    dask_workers: int = 2
 
     def taxonomy_journal_path(self, db_path: Path | None = None) -> Path:
         """The append-only journal of taxonomy edits (CLI, dashboard) that the next run applies."""

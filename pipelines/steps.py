@@ -2,7 +2,10 @@
 
 Each step reads what it needs from the warehouse, calls the pure functions in ``nlp/`` or a
 connector, and writes its output back. Prefect tasks in ``pipelines/flows.py`` only wire
-these together, so every step is testable without an orchestrator.
+these together, so every step is testable without an orchestrator. Heavy batches (embedding,
+sentiment and key phrases, theme assignment) go through a ``map_batches`` argument to the pure
+functions of ``pipelines.compute``, so the flow can run them in other processes (Dask) while
+it alone writes the work file.
 """
 
 from __future__ import annotations
@@ -22,19 +25,28 @@ from insights.score_impact import RESULT_COLUMNS as SCORE_IMPACT_COLUMNS
 from insights.score_impact import score_impact
 from nlp.duplicates import DuplicateConfig, find_duplicates
 from nlp.embeddings import Embedder, text_hash
-from nlp.keyphrases import KeyPhraseConfig, key_phrases
+from nlp.keyphrases import KeyPhraseConfig
 from nlp.segment import segment_items
 from nlp.sentiment import SentimentModel
 from nlp.redact import RedactConfig
 from nlp.themes import (
     TaxonomyRules,
     ThemeConfig,
-    assign_to_themes,
     describe_themes,
     distinct_labels,
     fit_themes,
     match_themes,
     settle_theme_ids,
+)
+from pipelines.compute import (
+    MapBatches,
+    SentimentRef,
+    ThemeTargets,
+    assign_texts,
+    embed_texts,
+    enrich_texts,
+    map_in_process,
+    similarity_to,
 )
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
@@ -47,6 +59,7 @@ Progress = Callable[[int, int], None]
 LANDING_BATCH = 5_000
 NLP_BATCH = 2_000
 EMBED_BATCH = 512
+ASSIGN_BATCH = 10_000
 
 
 def no_progress(done: int, total: int) -> None:
@@ -186,8 +199,13 @@ def cache_embeddings(
     embedder: Embedder,
     texts_by_hash: pd.DataFrame,
     progress: Progress = no_progress,
+    map_batches: MapBatches = map_in_process,
 ) -> int:
-    """Embed the texts (columns text_hash, text) not yet cached for this model; returns how many."""
+    """Embed the texts (columns text_hash, text) not yet cached for this model; returns how many.
+
+    Batches are encoded by `map_batches` (e.g. on Dask workers; `embedder` then has to pickle
+    small, as pipelines.compute.EmbedderRef does) and written here as they come back.
+    """
     con.register("wanted_texts", texts_by_hash[["text_hash", "text"]])
     missing = con.execute(
         """SELECT DISTINCT ON (text_hash) text_hash, text FROM wanted_texts
@@ -196,9 +214,11 @@ def cache_embeddings(
         [embedder.model_id],
     ).df()
     con.unregister("wanted_texts")
-    for start in range(0, len(missing), EMBED_BATCH):
+    starts = range(0, len(missing), EMBED_BATCH)
+    texts = missing["text"].tolist()
+    encoded = map_batches(embed_texts, ((embedder, texts[start : start + EMBED_BATCH]) for start in starts))
+    for start, vectors in zip(starts, encoded, strict=True):
         batch = missing.iloc[start : start + EMBED_BATCH]
-        vectors = embedder.encode(batch["text"].tolist())
         frame = pd.DataFrame(
             {"model": embedder.model_id, "text_hash": batch["text_hash"].to_numpy(), "vector": list(vectors)}
         )
@@ -229,11 +249,14 @@ def cached_vectors(con: duckdb.DuckDBPyConnection, model_id: str, text_hashes: l
 
 
 def embed_segments(
-    con: duckdb.DuckDBPyConnection, embedder: Embedder, progress: Progress = no_progress
+    con: duckdb.DuckDBPyConnection,
+    embedder: Embedder,
+    progress: Progress = no_progress,
+    map_batches: MapBatches = map_in_process,
 ) -> EmbedReport:
     """Embed each distinct current segment text not already in the cache."""
     segments = con.execute("SELECT DISTINCT text_hash, text FROM nlp_segments").df()
-    embedded = cache_embeddings(con, embedder, segments, progress)
+    embedded = cache_embeddings(con, embedder, segments, progress, map_batches)
     total = segments["text_hash"].nunique()
     return EmbedReport(texts_total=total, embedded_now=embedded, from_cache=total - embedded)
 
@@ -250,10 +273,11 @@ class EnrichReport:
 
 def enrich_segments(
     con: duckdb.DuckDBPyConnection,
-    sentiment: SentimentModel,
+    sentiment: SentimentModel | SentimentRef,
     model_id: str,
     progress: Progress = no_progress,
     key_phrase_config: KeyPhraseConfig | None = None,
+    map_batches: MapBatches = map_in_process,
 ) -> int:
     """Score sentiment and extract key phrases of each segment text not done before."""
     pending = con.execute(
@@ -262,19 +286,17 @@ def enrich_segments(
            WHERE segs.text_hash NOT IN (SELECT text_hash FROM nlp_segment_enrichment)
            ORDER BY segs.text_hash, segs.text"""
     ).df()
-    for start in range(0, len(pending), NLP_BATCH):
+    starts = range(0, len(pending), NLP_BATCH)
+
+    def batch_inputs(start: int) -> tuple:
         batch = pending.iloc[start : start + NLP_BATCH]
-        texts = batch["text"].tolist()
         languages = [lang if isinstance(lang, str) else None for lang in batch["language"]]
-        scores = sentiment.score(texts, languages, cached_vectors(con, model_id, batch["text_hash"].tolist()))
-        frame = pd.DataFrame(
-            {
-                "text_hash": batch["text_hash"].to_numpy(),
-                "sentiment_score": [s.score for s in scores],
-                "sentiment_label": [s.label for s in scores],
-                "key_phrases": key_phrases(texts, languages, config=key_phrase_config),
-            }
-        )
+        vectors = cached_vectors(con, model_id, batch["text_hash"].tolist())
+        return sentiment, key_phrase_config, batch["text"].tolist(), languages, vectors
+
+    enriched = map_batches(enrich_texts, (batch_inputs(start) for start in starts))
+    for start, frame in zip(starts, enriched, strict=True):
+        frame.insert(0, "text_hash", pending["text_hash"].iloc[start : start + NLP_BATCH].to_numpy())
         con.register("new_enrichment", frame)
         con.execute("INSERT INTO nlp_segment_enrichment SELECT * FROM new_enrichment ON CONFLICT DO NOTHING")
         con.unregister("new_enrichment")
@@ -390,13 +412,9 @@ def _write_assignments(
     con.unregister("new_assignments")
 
 
-def _similarity_to(vectors: np.ndarray, theme_ids: list[str | None], centroid_of: dict[str, np.ndarray]) -> np.ndarray:
-    return np.array(
-        [float(vectors[row] @ centroid_of[t]) if t is not None else np.nan for row, t in enumerate(theme_ids)]
-    )
-
-
-def _assign_new_texts(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str) -> int:
+def _assign_new_texts(
+    con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, map_batches: MapBatches = map_in_process
+) -> int:
     """Put texts that have no assignment yet into the nearest existing theme, without refitting."""
     pending = con.execute(
         """SELECT DISTINCT text_hash FROM nlp_segments
@@ -404,15 +422,23 @@ def _assign_new_texts(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model
     ).df()
     if pending.empty:
         return 0
-    vectors = cached_vectors(con, model_id, pending["text_hash"].tolist())
     candidates = _match_candidates(con)
-    nearest = assign_to_themes(vectors, np.vstack(candidates["centroid"].to_numpy()), config.assign_threshold)
-    theme_ids = settle_theme_ids(
-        [candidates["theme_id"].iloc[i] if i >= 0 else None for i in nearest], vectors, taxonomy_rules(con)
-    )
     active = _active_themes(con)
-    centroid_of = dict(zip(active["theme_id"], active["centroid"], strict=True))
-    _write_assignments(con, pending["text_hash"], theme_ids, _similarity_to(vectors, theme_ids, centroid_of))
+    targets = ThemeTargets(
+        candidate_ids=candidates["theme_id"].tolist(),
+        candidate_centroids=np.vstack(candidates["centroid"].to_numpy()),
+        threshold=config.assign_threshold,
+        rules=taxonomy_rules(con),
+        active_centroids=dict(zip(active["theme_id"], active["centroid"], strict=True)),
+    )
+    hashes = pending["text_hash"].tolist()
+    starts = range(0, len(hashes), ASSIGN_BATCH)
+    assigned = map_batches(
+        assign_texts,
+        ((cached_vectors(con, model_id, hashes[start : start + ASSIGN_BATCH]), targets) for start in starts),
+    )
+    for start, (theme_ids, similarity) in zip(starts, assigned, strict=True):
+        _write_assignments(con, pending["text_hash"].iloc[start : start + ASSIGN_BATCH], theme_ids, similarity)
     return len(pending)
 
 
@@ -512,7 +538,7 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
     )
     centroid_of = dict(zip(described["theme_id"], described["centroid"], strict=True))
     con.execute("DELETE FROM segment_theme")
-    _write_assignments(con, texts["text_hash"], theme_ids, _similarity_to(vectors, theme_ids, centroid_of))
+    _write_assignments(con, texts["text_hash"], theme_ids, similarity_to(vectors, theme_ids, centroid_of))
     return len(texts), len(set(final_ids) - previous_active), len(retired)
 
 
@@ -523,12 +549,14 @@ def update_themes(
     run_id: str,
     refit: bool = False,
     refit_when_waiting_share: float = 0.10,
+    map_batches: MapBatches = map_in_process,
 ) -> ThemeReport:
     """Keep themes current without renumbering them.
 
-    New segment texts join the nearest existing theme (no refit); texts that fit none wait
-    unassigned. A refit happens on the first run, when asked for, or once the waiting share
-    exceeds ``refit_when_waiting_share``; refitted themes that match a previous theme keep its id.
+    New segment texts join the nearest existing theme (no refit; batches assigned by
+    `map_batches`); texts that fit none wait unassigned. A refit happens on the first run,
+    when asked for, or once the waiting share exceeds ``refit_when_waiting_share``; refitted
+    themes that match a previous theme keep its id.
     """
     con.execute("DELETE FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)")
     previous = _active_themes(con)
@@ -538,7 +566,7 @@ def update_themes(
     elif refit:
         mode = "refit"
     else:
-        assigned_now = _assign_new_texts(con, config, model_id)
+        assigned_now = _assign_new_texts(con, config, model_id, map_batches)
         mode = "assign" if assigned_now else "unchanged"
         if _unassigned_share(con) > refit_when_waiting_share:
             mode = "refit"
