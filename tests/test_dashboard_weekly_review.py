@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,40 +23,14 @@ from streamlit.testing.v1 import AppTest
 from dashboard import queries
 from pipelines import report
 from pipelines.settings import get_settings
+from test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, HOSTILE_PREFIX, free_port, wait_until_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 PAGE = "pages/weekly_review.py"
 APP_TIMEOUT_S = 120
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never `playwright install`
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-# Prefixed to every message of the served copy: the page must show it as text, not run it.
-HOSTILE_PREFIX = '<img src=x onerror="window.vocInjected=1"> **not bold** '
-SERVER_START_TIMEOUT_S = 60
+# The story warehouse is larger than the browser test's: allow its page more time.
 PAGE_TIMEOUT_MS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)  # polling interval, not a wait for content
-    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S}s:\n{log.read_text()}")
 
 
 def fetch(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
