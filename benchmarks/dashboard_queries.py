@@ -34,7 +34,7 @@ from dashboard import queries
 from dashboard.queries import FeedbackFilter
 from pipelines import insights_step, planning, reference, steps
 from pipelines.settings import PROJECT_ROOT, Settings, get_settings
-from pipelines.warehouse.db import SQL_DIR, apply_layers, check_contracts, connect, init_schema
+from pipelines.warehouse.db import SQL_DIR, apply_layers, check_contracts, connect, identifier, init_schema
 
 OUT = PROJECT_ROOT / "benchmarks" / "results" / "dashboard_queries.json"
 TARGET_P95_S = 1.0
@@ -179,7 +179,7 @@ def build_warehouse(db_path: Path, n_items: int, n_themes: int, weeks: int) -> d
         # the core tables, empty, in the shape the core SQL gives them
         apply_layers(con, ["core"])
         for table in ("feedback", "segments", "themes"):
-            con.execute(f"DELETE FROM {table}")  # table names from code, not users
+            con.execute("DELETE FROM " + identifier(table))
         params = {"n_items": n_items, "n_themes": n_themes, "weeks": weeks, "start_ts": start.isoformat()}
         # DuckDB binds parameters for one statement at a time, and only the ones it uses
         for statement in filter(str.strip, SYNTHESIS_SQL.split(";\n")):
@@ -343,7 +343,7 @@ def main() -> None:
             build_seconds = build_warehouse(db, args.items, args.themes, args.weeks)
         with duckdb.connect(str(db), read_only=True) as con:
             counts = {
-                table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                table: con.execute("SELECT count(*) FROM " + identifier(table)).fetchall()[0][0]
                 for table in ("feedback", "segments", "themes", "theme_weekly")
             }
         print(f"warehouse {db}: {counts}; built in {build_seconds}")
