@@ -80,7 +80,9 @@ def _table_checksums(db: Path) -> dict[str, str]:
 
 def _largest_vector_difference(db: Path, reference: Path) -> float:
     with duckdb.connect(str(db), read_only=True) as con:
-        con.execute(f"ATTACH '{reference}' AS reference (READ_ONLY)")
+        # ATTACH takes no bound parameters: quote the path as a SQL string literal.
+        path_literal = "'" + str(reference).replace("'", "''") + "'"
+        con.execute("ATTACH " + path_literal + " AS reference (READ_ONLY)")
         pairs = con.execute(
             """SELECT mine.vector, theirs.vector FROM embedding_cache AS mine
                JOIN reference.embedding_cache AS theirs USING (model, text_hash)"""

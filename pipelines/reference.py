@@ -30,7 +30,7 @@ from insights.promotions import (
 )
 from pipelines.connectors.base import QuarantinedRecord, payload_json
 from pipelines.connectors.campaigns import CampaignRecord, read_campaigns
-from pipelines.warehouse.db import land_quarantine, read_sql
+from pipelines.warehouse.db import identifier, land_quarantine, read_sql
 
 LANDING_TABLE_SQL = """
     CREATE OR REPLACE TEMP TABLE campaign_landing (
@@ -150,10 +150,10 @@ MENTIONED_SEGMENTS_SQL = """
 
 def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Replace every row of a match table (named in code, never by users) with ``frame``."""
-    con.execute(f"DELETE FROM {table}")
+    con.execute("DELETE FROM " + identifier(table))
     con.register("new_rows", frame)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+        con.execute("INSERT INTO " + identifier(table) + " BY NAME SELECT * FROM new_rows")
     finally:
         con.unregister("new_rows")
 
