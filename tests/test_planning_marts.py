@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.settings import get_settings
-from pipelines.warehouse.db import check_contracts
+from pipelines.warehouse.db import check_contracts, identifier
 
 PLANNING_TABLES = ("contacts_daily", "resolution_times", "agent_hours_weekly", "contact_forecast")
 
@@ -41,7 +41,7 @@ def main_themes(published_db: Path) -> pd.DataFrame:
 def test_planning_tables_hold_their_contracts(published_db: Path) -> None:
     with duckdb.connect(str(published_db), read_only=True) as con:
         violations = check_contracts(con)
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in PLANNING_TABLES}
+        counts = {t: con.execute("SELECT count(*) FROM " + identifier(t)).fetchone()[0] for t in PLANNING_TABLES}
     assert [v for v in violations if v.split(".")[0].split(":")[0] in PLANNING_TABLES] == []
     assert all(counts.values()), counts
 
