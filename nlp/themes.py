@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -40,6 +42,35 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 TEXT_BOUNDARY = "\u2029"
 # Members (closest to the centroid first) read when phrasing a label.
 _LABEL_SAMPLE = 200
+# Month and weekday names (and their abbreviations, and Russian genitives) in the supported
+# languages: they date a complaint ("since August 10") and never say what it is about.
+CALENDAR_WORDS = frozenset(
+    # en
+    "january february march april june july august september october november december jan feb mar apr "
+    "jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues "
+    "wed thu thur thurs fri sat sun "
+    # es, fr, de, it, pt, nl
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
+    "lunes martes miércoles jueves viernes sábado domingo "
+    "janvier février mars avril mai juin juillet août octobre décembre lundi mardi mercredi jeudi "
+    "vendredi samedi dimanche "
+    "januar februar märz oktober dezember montag dienstag mittwoch donnerstag freitag samstag sonnabend "
+    "sonntag "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre lunedì martedì mercoledì "
+    "giovedì venerdì sabato domenica "
+    "janeiro fevereiro março maio junho julho setembro outubro dezembro segunda terça quarta quinta sexta "
+    "januari februari maart mei augustus maandag dinsdag woensdag donderdag vrijdag zaterdag zondag "
+    # ro
+    "ianuarie februarie martie aprilie iunie iulie septembrie octombrie noiembrie decembrie luni marți "
+    "marti miercuri joi vineri sâmbătă sambata duminică duminica "
+    # ru: lemmas and the genitive of dates ("10 августа")
+    "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь января февраля "
+    "марта апреля мая июня июля августа сентября октября ноября декабря понедельник вторник среда среду "
+    "четверг пятница пятницу суббота субботу воскресенье "
+    # zh (jieba cuts "10月5号" into 10 / 月 / 5 / 号)
+    "月 号 日 星期 礼拜 周一 周二 周三 周四 周五 周六 周日 周末 星期一 星期二 星期三 星期四 星期五 星期六 "
+    "星期日 星期天".split()
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +110,7 @@ class ThemeConfig:
     match_threshold: float = 0.8
     assign_threshold: float = 0.4
     # Longest phrase (in words) used for the second half of a label.
-    label_phrase_words: int = 4
+    label_phrase_words: int = 3
     # Executives read at most this many top-level categories (Ward over theme centroids).
     max_categories: int = 15
     # A new category keeps a previous category_id when their theme sets overlap this much
@@ -107,14 +138,18 @@ class ThemeFit:
 # ---------------------------------------------------------------------------- components
 
 
-# Redaction placeholders ("[PERSON]", "[EMAIL]") say nothing about what a theme is about.
-_PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
+# Redaction placeholders ("[PERSON]", "[EMAIL]") say nothing about what a theme is about;
+# a segment boundary can leave only half of one ("PERSON] was lovely"). Hashtags and
+# handles are tags, and identifiers ("LK-2119233", "$89.49") numbers, not the complaint's words.
+_PLACEHOLDER = re.compile(r"\[[A-Z]+(?:\]|\b)|\b[A-Z]{2,}\]")
+_TAG_OR_IDENTIFIER = re.compile(r"[#@]\w+|[A-Za-z0-9-]*\d[A-Za-z0-9-]*")
 
 
 def keyword_tokens(text: str) -> list[str]:
-    """Word tokens for c-TF-IDF; Chinese runs are cut into words with jieba."""
+    """Word tokens for c-TF-IDF (no placeholders, hashtags, handles or identifiers); Chinese
+    runs are cut into words with jieba."""
     tokens: list[str] = []
-    for token in _TOKEN.findall(_PLACEHOLDER.sub(" ", text)):
+    for token in _TOKEN.findall(_TAG_OR_IDENTIFIER.sub(" ", _PLACEHOLDER.sub(" ", text))):
         if _HAN.search(token):
             tokens.extend(w for w in _jieba_cut(token) if w.strip())
         else:
@@ -122,9 +157,38 @@ def keyword_tokens(text: str) -> list[str]:
     return tokens
 
 
+def is_label_word(word: str) -> bool:
+    """False for words a label never shows: numbers and identifiers ("lk3562094"), month
+    and weekday names."""
+    return not any(c.isdigit() for c in word) and word.lower() not in CALENDAR_WORDS
+
+
+# Verbs too common to say what a complaint is about ("why am I seeing two charges").
+_LIGHT_VERBS = frozenset(
+    "see sees seeing saw seen say says saying said tell tells telling told go goes going went gone get gets "
+    "getting got gotten try tries trying tried know knows knowing knew known think thinks thinking thought "
+    "want wants wanting wanted need needs needing needed like likes liked look looks looking looked make "
+    "makes making made take takes taking took taken come comes coming came keep keeps keeping kept let lets "
+    "letting seem seems seemed feel feels feeling felt happen happens happening happened ask asks asking "
+    "asked use uses using used give gives giving gave given put puts putting hope hopes hoped guess mean "
+    "means meant find finds found wonder wondering".split()
+)
+# A label's second half may start with a negation: "code not accepted", "never arrived".
+_NEGATIONS = frozenset(
+    "not no never nothing nobody n't isn't aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't "
+    "can't cannot couldn't won't wouldn't nunca jamás pas jamais ne nicht kein keine keinen nie не нет "
+    "никогда ни nu niciodată 不 没 没有 未 别".split()
+)
+# Placeholders, tags, identifiers, punctuation and quote marks (an apostrophe outside a word)
+# end a phrase.
+_PHRASE_BREAK = re.compile(
+    rf"{_PLACEHOLDER.pattern}|{_TAG_OR_IDENTIFIER.pattern}|[^\w\s'’-]+|(?<!\w)['’]|['’](?!\w)"
+)
+
+
 @dataclass(frozen=True)
 class KeywordAnalyzer:
-    """CountVectorizer analyzer: lowercase tokens minus stop words, n-grams within one text."""
+    """CountVectorizer analyzer: lowercase label words minus stop words, n-grams within one text."""
 
     stop_words: frozenset[str]
     ngram_range: tuple[int, int]
@@ -133,7 +197,8 @@ class KeywordAnalyzer:
         features: list[str] = []
         low, high = self.ngram_range
         for text in document.split(TEXT_BOUNDARY):
-            tokens = [t for t in keyword_tokens(text.lower()) if t not in self.stop_words]
+            # Placeholders are found in the original case, before lowercasing.
+            tokens = [t for t in (w.lower() for w in keyword_tokens(text)) if t not in self.stop_words and is_label_word(t)]
             for n in range(low, high + 1):
                 features.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
         return features
@@ -268,9 +333,13 @@ def _rank_by_size(topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return assignments, order
 
 
-def theme_keywords(texts: Sequence[str], assignments: np.ndarray, n_themes: int, config: ThemeConfig) -> list[list[str]]:
-    """Top c-TF-IDF words per theme 0..n_themes-1, as BERTopic computes them: one document per
-    theme (its members joined), class-based TF-IDF with frequent words reduced."""
+def keyword_weights(
+    texts: Sequence[str], assignments: np.ndarray, n_themes: int, config: ThemeConfig
+) -> list[dict[str, float]]:
+    """c-TF-IDF weight of every word and n-gram per theme 0..n_themes-1, as BERTopic computes
+    it: one document per theme (its members joined), class-based TF-IDF with frequent words
+    reduced; heaviest first (ties in vocabulary order). The first `n_keywords` are a theme's
+    keywords."""
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -285,15 +354,14 @@ def theme_keywords(texts: Sequence[str], assignments: np.ndarray, n_themes: int,
     try:
         counts = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df).fit(documents)
     except ValueError:  # no theme has a single word left (all stop words or placeholders)
-        return [[] for _ in documents]
-    matrix = counts.transform(documents)
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(matrix).toarray()
+        return [{} for _ in documents]
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts.transform(documents))
     vocabulary = counts.get_feature_names_out()
-    keywords = []
-    for row in weights:
-        top = np.argsort(-row, kind="stable")[: config.n_keywords]
-        keywords.append([str(vocabulary[i]) for i in top if row[i] > 0])
-    return keywords
+    rows = []
+    for row in weights.toarray():
+        kept = np.flatnonzero(row > 0)
+        rows.append({str(vocabulary[i]): float(row[i]) for i in kept[np.argsort(-row[kept], kind="stable")]})
+    return rows
 
 
 def describe_themes(
@@ -308,25 +376,34 @@ def describe_themes(
     from `taken` and from each other, size, unit centroid and representative text."""
     embeddings = l2_normalise(embeddings)
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
-    all_keywords = theme_keywords(texts, assignments, n_themes, config)
+    all_weights = keyword_weights(texts, assignments, n_themes, config)
+    all_keywords = [list(weights)[: config.n_keywords] for weights in all_weights]
     used_labels = set(taken)
     stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
-    rows = []
+    centroids, closest = [], []
     for theme_index in range(n_themes):
         members = np.flatnonzero(assignments == theme_index)
         centroid = l2_normalise(embeddings[members].mean(axis=0, keepdims=True))[0]
-        by_closeness = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")]
-        closest = by_closeness[:_LABEL_SAMPLE]
-        member_texts = [texts[i] for i in closest]
+        centroids.append(centroid)
+        closest.append(members[np.argsort(-(embeddings[members] @ centroid), kind="stable")][:_LABEL_SAMPLE])
+    if key_phrases is not None:
+        phrase_weights = key_phrase_weights(key_phrases, assignments, n_themes, texts)
+    rows = []
+    for theme_index in range(n_themes):
+        member_texts = [texts[i] for i in closest[theme_index]]
         label = None
         if key_phrases is not None:
-            label = key_phrase_label([key_phrases[i] for i in closest], used_labels)
+            label = key_phrase_label(
+                phrase_weights[theme_index], member_texts, [key_phrases[i] for i in closest[theme_index]],
+                used_labels, all_weights[theme_index], stop_words, config.label_phrase_words,
+            )
         if label is None:
             label = theme_label(
                 all_keywords[theme_index], member_texts, used_labels, stop_words, config.label_phrase_words
             )
         used_labels.add(label)
-        rows.append((theme_index, label, all_keywords[theme_index], len(members), centroid, member_texts[0]))
+        size = int((assignments == theme_index).sum())
+        rows.append((theme_index, label, all_keywords[theme_index], size, centroids[theme_index], member_texts[0]))
     return pd.DataFrame(rows, columns=THEME_COLUMNS)
 
 
@@ -364,29 +441,200 @@ def theme_label(
     return _distinct(head, taken)
 
 
-def key_phrase_label(member_phrases: Sequence[Sequence[str]], taken: set[str], min_members: int = 2) -> str | None:
-    """"<most shared key phrase> — <next most shared phrase with other words>", or None when
-    no phrase is shared by `min_members` members. `member_phrases` hold each member's key
-    phrases, closest to the centroid first (ties go to the phrase met first)."""
-    counts: dict[str, int] = {}
-    for phrases in member_phrases:
-        for phrase in dict.fromkeys(p.strip().lower() for p in phrases if p and p.strip()):
-            counts[phrase] = counts.get(phrase, 0) + 1
-    ranked = [p for p in sorted(counts, key=lambda p: -counts[p]) if counts[p] >= min_members]
+def key_phrase_label(
+    phrase_weights: Mapping[str, float],
+    members: Sequence[str],
+    member_phrases: Sequence[Sequence[str]],
+    taken: set[str],
+    word_weights: Mapping[str, float],
+    stop_words: frozenset[str],
+    max_phrase_words: int = 3,
+) -> str | None:
+    """"<head> — <tail>", distinct from `taken`; None when no key phrase is shared.
+
+    The head is the key phrase with the highest weight in the theme (`phrase_weights`, see
+    `key_phrase_weights`). The tail is a phrase of the closest member that holds the head
+    (its own words, e.g. "code not accepted"): the word run of up to `max_phrase_words`
+    words, sharing no word with the head, that most members also contain, weighted by its
+    words' c-TF-IDF weights in the theme (`word_weights`, see `keyword_weights`). `members` and
+    `member_phrases` are the theme's texts and key phrases, closest to the centroid first.
+    """
+    ranked = sorted(phrase_weights, key=lambda p: (-phrase_weights[p], p))
     if not ranked:
         return None
     head = ranked[0]
     head_words = set(head.split())
-    for tail in (p for p in ranked[1:] if not _shares_word(p.split(), head_words)):
+    anchor = next((t for t, ps in zip(members, member_phrases, strict=True) if head in ps), members[0])
+    runs = [_word_runs(text) for text in members]
+    # The anchor's phrases of two words or more, then its single words, then the theme's
+    # other key phrases (when none is shared or every label they make is taken).
+    tails = _ranked_tails(anchor, runs, head.split(), word_weights, stop_words, range(2, max_phrase_words + 1))
+    tails += _ranked_tails(anchor, runs, head.split(), word_weights, stop_words, range(1, 2))
+    tails += [p for p in ranked[1:] if _can_close_label(tuple(p.split()), head_words, stop_words)]
+    for tail in tails:
         label = f"{head} — {tail}"
         if label not in taken:
             return label
     return _distinct(head, taken)
 
 
+def key_phrase_weights(
+    key_phrases: Sequence[Sequence[str]], assignments: np.ndarray, n_themes: int, texts: Sequence[str],
+    min_members: int = 2,
+) -> list[dict[str, float]]:
+    """Weight of each key phrase per theme 0..n_themes-1, a class-based TF-IDF counting each
+    member once: (share of the theme's members holding it)² × log(1 + themes / themes where
+    `min_members` hold it) × √(its words). Squaring the share lets the phrase most members
+    share win over a rarer one unique to the theme ("double charge" over "billed two"),
+    unless many themes have it ("order").
+    Only phrases `min_members` members share and that may appear in a label: no numbers,
+    month or weekday names, stop-like verbs ("seeing"), nor a redaction placeholder's word
+    ("person" from "[PERSON]")."""
+    counts: list[Counter[str]] = []
+    for index in range(n_themes):
+        members = np.flatnonzero(assignments == index)
+        hidden = _placeholder_words([texts[i] for i in members])
+        shared = Counter(
+            phrase
+            for i in members
+            for phrase in dict.fromkeys(p.strip().lower() for p in key_phrases[i] if p and p.strip())
+            if all(_is_head_word(w, hidden) for w in phrase.split())
+        )
+        counts.append(Counter({p: n / len(members) for p, n in shared.items() if n >= min_members}))
+    themes_with = Counter(p for shares in counts for p in shares)
+    # A compound names the thing more precisely ("app crash" over "launch", "gift card" over
+    # "card"): √(words) favours it at a similar share.
+    return [
+        {p: share**2 * math.log(1 + n_themes / themes_with[p]) * math.sqrt(len(p.split())) for p, share in shares.items()}
+        for shares in counts
+    ]
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    """Words that name no topic in any language ("day", "problem"; nlp.keyphrases)."""
+    from nlp.keyphrases import GENERIC_WORDS
+
+    return frozenset().union(*GENERIC_WORDS.values())
+
+
+def _is_head_word(word: str, hidden: set[str]) -> bool:
+    # One or two Latin letters are abbreviations or identifier prefixes ("lk", "io").
+    return is_label_word(word) and word not in _LIGHT_VERBS and word not in hidden and (
+        len(word) > 2 or not word.isascii()
+    )
+
+
+def _placeholder_words(texts: Sequence[str]) -> set[str]:
+    """Placeholder kinds ("person") that these texts hold more often as a placeholder than as
+    a word."""
+    hidden = Counter(re.sub(r"[^A-Z]", "", m).lower() for t in texts for m in _PLACEHOLDER.findall(t))
+    if not hidden:
+        return set()
+    said = Counter(w for t in texts for run in _word_runs(t) for _, _, w in run if w in hidden)
+    return {w for w, n in hidden.items() if n > said[w]}
+
+
+def _word_runs(text: str) -> list[list[tuple[int, int, str]]]:
+    """Runs of (start, end, lowercase word) a label phrase may span: placeholders, tags,
+    identifiers and punctuation end a run."""
+    runs, position = [], 0
+    for gap in (*_PHRASE_BREAK.finditer(text), None):
+        stop = gap.start() if gap else len(text)
+        run = [(position + a, position + b, w) for a, b, w in _token_spans(text[position:stop])]
+        if run:
+            runs.append(run)
+        if gap:
+            position = gap.end()
+    return runs
+
+
+def _ranked_tails(
+    anchor: str,
+    member_runs: Sequence[list[list[tuple[int, int, str]]]],
+    head: list[str],
+    word_weights: Mapping[str, float],
+    stop: frozenset[str],
+    lengths: range,
+) -> list[str]:
+    """The anchor's word runs of `lengths` words that can close a label, best first: members
+    holding the run (at least two) × the summed c-TF-IDF weights of its words."""
+    candidates: dict[tuple[str, ...], str] = {}
+    for run in _word_runs(anchor):
+        for n in lengths:
+            for i in range(len(run) - n + 1):
+                window = run[i : i + n]
+                words = tuple(w for _, _, w in window)
+                if words in candidates or not _can_close_label(words, set(head), stop):
+                    continue
+                # Never cut a compound: "wide[-leg]", or "combine my gift [card]" for the head
+                # "credit card" (a head word follows, not the whole head as in "can't redeem
+                # [gift card]").
+                start, end = window[0][0], window[-1][1]
+                following = [w for _, _, w in run[i + n : i + n + len(head)]]
+                hyphenated = anchor[start - 1 : start] == "-" or anchor[end : end + 1] == "-"
+                if hyphenated or (_shares_word(following[:1], set(head)) and not _is_head(following, head)):
+                    continue
+                candidates[words] = anchor[start:end].lower()
+    if not candidates:
+        return []
+    shared: Counter[tuple[str, ...]] = Counter()
+    for runs in member_runs:
+        present: set[tuple[str, ...]] = set()
+        for run in runs:
+            words = [w for _, _, w in run]
+            for n in lengths:
+                present.update(g for g in zip(*(words[k:] for k in range(n))) if g in candidates)
+        shared.update(present)
+    score = {
+        g: shared[g] * sum(word_weights.get(w, 0.0) for w in g)
+        for g in candidates
+        if shared[g] >= min(2, len(member_runs))
+    }
+    return [candidates[g] for g in sorted(score, key=lambda g: (-score[g], -len(g), g))]
+
+
+def _is_head(words: list[str], head: list[str]) -> bool:
+    return len(words) == len(head) and all(_shares_word([w], {h}) for w, h in zip(words, head, strict=True))
+
+
+def _can_close_label(words: tuple[str, ...], exclude: set[str], stop: frozenset[str]) -> bool:
+    """Starts with a content word or a negation ("not accepted"), ends with a content word,
+    is mostly content words or negations ("wrong and the reset" is not) and repeats nothing
+    of the head."""
+    def content(word: str) -> bool:
+        # Contractions of stop words ("i'd", "there's") are stop words; one or two Latin
+        # letters are abbreviations nobody reads ("oh" for Ohio, "io").
+        return (
+            re.split(r"['’]", word)[0] not in stop
+            and word not in _LIGHT_VERBS
+            and word not in _NEGATIONS
+            and (len(word) > 2 or not word.isascii())
+        )
+
+    meaningful = sum(content(w) or w in _NEGATIONS for w in words)
+    return (
+        (content(words[0]) or words[0] in _NEGATIONS)
+        and content(words[-1])
+        and meaningful * 2 > len(words)
+        and any(content(w) and w not in _generic_words() for w in words)
+        and all(is_label_word(w) for w in words)
+        and not _shares_word(words, exclude)
+    )
+
+
 def _shares_word(words: Iterable[str], others: set[str]) -> bool:
-    """True if any word equals or extends another ("rate"/"rates", "refund"/"refunded")."""
-    return any(w.startswith(o) or o.startswith(w) for w in words for o in others)
+    """True if any word equals, extends or inflects another ("rate"/"rates",
+    "refund"/"refunded", "подписка"/"подписку": a common stem of 4+ letters missing at most
+    two letters of the shorter word), or, in Chinese, holds it."""
+    return any(w.startswith(o) or o.startswith(w) or _same_stem(w, o) for w in words for o in others)
+
+
+def _same_stem(word: str, other: str) -> bool:
+    if _HAN.search(word) and _HAN.search(other):  # Chinese compounds hold their parts: 礼品卡余额 / 余额
+        return word in other or other in word
+    common = len(os.path.commonprefix([word, other]))
+    return common >= max(4, min(len(word), len(other)) - 2)
 
 
 def _distinct(label: str, taken: set[str]) -> str:
@@ -419,19 +667,19 @@ def _common_phrase(
     counts: dict[tuple[str, ...], int] = {}
     rendering: dict[tuple[str, ...], str] = {}
     for text in members[:_LABEL_SAMPLE]:
-        tokens = _token_spans(text)
         seen: set[tuple[str, ...]] = set()
-        for n in range(max(2, len(key_words)), max_words + 1):
-            for i in range(len(tokens) - n + 1):
-                window = tokens[i : i + n]
-                words = tuple(w for _, _, w in window)
-                if words in seen or words[0] in stop or words[-1] in stop or _shares_word(words, exclude):
-                    continue
-                if not _contains(words, key_words):
-                    continue
-                seen.add(words)
-                counts[words] = counts.get(words, 0) + 1
-                rendering.setdefault(words, text[window[0][0] : window[-1][1]].lower())
+        for tokens in _word_runs(text):  # never across an identifier, placeholder or comma
+            for n in range(max(2, len(key_words)), max_words + 1):
+                for i in range(len(tokens) - n + 1):
+                    window = tokens[i : i + n]
+                    words = tuple(w for _, _, w in window)
+                    if words in seen or words[0] in stop or words[-1] in stop or _shares_word(words, exclude):
+                        continue
+                    if not all(is_label_word(w) for w in words) or not _contains(words, key_words):
+                        continue
+                    seen.add(words)
+                    counts[words] = counts.get(words, 0) + 1
+                    rendering.setdefault(words, text[window[0][0] : window[-1][1]].lower())
     if not counts:
         return keyword
     best = min(counts, key=lambda w: (-counts[w], -len(w), w))

@@ -15,7 +15,6 @@ from nlp.themes import (
     category_count,
     category_label,
     distinct_labels,
-    key_phrase_label,
     match_categories,
     settle_theme_ids,
 )
@@ -36,16 +35,6 @@ def test_settle_follows_merges_and_sends_split_texts_to_the_nearest_child() -> N
     # A split child merged into another theme is followed too.
     chained = TaxonomyRules(merged_into={"T0011": "T0004"}, split_children=rules.split_children)
     assert settle_theme_ids(["T0001"], vectors[1:2], chained) == ["T0004"]
-
-
-def test_key_phrase_label_uses_the_two_most_shared_phrases_and_avoids_taken_labels() -> None:
-    phrases = [["gift card", "code"], ["gift card", "code not accepted"], ["code not accepted", "gift card"],
-               ["checkout"], ["gift card", "checkout"]]
-    first = key_phrase_label(phrases, taken=set())
-    assert first == "gift card — code not accepted"
-    second = key_phrase_label(phrases, taken={first})
-    assert second == "gift card — checkout"
-    assert key_phrase_label([["a"], ["b"]], taken=set()) is None  # nothing shared: fall back
 
 
 def test_categories_are_few_matched_by_overlap_and_labelled_from_theme_heads() -> None:
