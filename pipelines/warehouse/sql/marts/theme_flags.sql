@@ -1,7 +1,8 @@
 -- theme_flags: the weekly movers. Each theme's items in a week are tested against its own
--- normal level (insights/movers.py: median share over the previous 8 weeks of data, exact
--- conditional Poisson tests, Benjamini-Hochberg across the themes of each week); the
--- pipeline fills this table from theme_week_counts right after the SQL marts are built.
+-- normal level (insights/movers.py: the mean share over the previous 8 weeks of data that did
+-- not rise, beta-binomial conditional tests with the dispersion estimated from the data,
+-- Benjamini-Hochberg across the themes of each week); the pipeline fills this table from
+-- theme_week_counts right after the SQL marts are built.
 -- Grain: one row per active theme x ISO week (Monday, UTC), as in theme_week_counts.
 -- Key: (theme_id, week_start).
 -- volume_index = median over the week's established themes of count / (baseline_share x
@@ -10,7 +11,8 @@
 -- share_change = share_of_items - baseline_share; baseline_weeks = weeks of data the baseline
 -- saw. fall_reference: what p_fall compared with ('baseline', or 'last_week' for a theme that
 -- rose last week). At most one of is_new, is_spiking, is_falling holds. p/q are NULL where
--- nothing could be tested.
+-- nothing could be tested. dispersion: the variance inflation over the binomial the tests
+-- used, one value for the whole table (1: exact binomial tests).
 CREATE OR REPLACE TABLE theme_flags (
     theme_id VARCHAR NOT NULL,
     week_start DATE NOT NULL,
@@ -32,5 +34,6 @@ CREATE OR REPLACE TABLE theme_flags (
     q_fall DOUBLE,
     is_new BOOLEAN NOT NULL,
     is_spiking BOOLEAN NOT NULL,
-    is_falling BOOLEAN NOT NULL
+    is_falling BOOLEAN NOT NULL,
+    dispersion DOUBLE NOT NULL
 );
