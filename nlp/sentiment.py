@@ -43,7 +43,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_SEED_PATH = DATA_DIR / "sentiment_seed.jsonl"
 DEFAULT_EMOJI_PATH = DATA_DIR / "sentiment_emoji.tsv"
 # Languages each embedding backend (nlp.embeddings) represents well; None = all of them.
-BACKEND_LANGUAGES: Mapping[str, tuple[str, ...] | None] = {"minilm": ("en",), "e5": None}
+# "bridged" gives English MiniLM's own vectors, so its probe is MiniLM's; other languages
+# keep the character model (measured: the bridge does not help the probe there).
+BACKEND_LANGUAGES: Mapping[str, tuple[str, ...] | None] = {"minilm": ("en",), "e5": None, "bridged": ("en",)}
 
 # Links and @handles say nothing about mood and would dominate short posts' n-grams.
 _URL_OR_HANDLE = re.compile(r"https?://\S+|www\.\S+|@\w+")
@@ -280,7 +282,7 @@ def load_sentiment_model(
     emoji_path: Path | str = DEFAULT_EMOJI_PATH,
     config: SentimentConfig | None = None,
 ) -> SentimentModel:
-    """A model for scoring embeddings from `backend` ("minilm", "e5"), or text-only when None.
+    """A model for scoring embeddings from `backend` ("minilm", "e5", "bridged"), or text-only when None.
 
     Encodes the seed texts of the backend's languages with `nlp.embeddings.load_embedder`
     (a pipeline with an embedding cache can instead encode `embedding_seed(load_seed(),

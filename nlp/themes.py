@@ -92,7 +92,7 @@ class VectorizerConfig:
 
 @dataclass(frozen=True)
 class ThemeConfig:
-    embedding_backend: str = "minilm"
+    embedding_backend: str = "bridged"
     seed: int = 42
     # Fewer texts than this are not clustered: everything stays unassigned.
     min_texts: int = 50

@@ -60,7 +60,7 @@ def test_engine_finds_banking77_intents_on_a_sample(banking77_sample: LabelledTe
 # ---------------------------------------------------------------- many languages
 
 PARALLEL = PROJECT_ROOT / "tests" / "data" / "themes_multilingual.csv"
-MULTILINGUAL_BACKEND = "e5"
+MULTILINGUAL_BACKEND = "bridged"
 
 
 def test_counterpart_agreement_counts_a_text_only_in_its_english_versions_theme() -> None:
