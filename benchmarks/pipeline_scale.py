@@ -15,12 +15,18 @@ For each --sizes N, in a temp dir:
    ids shifted past the base sample's so no id repeats, then a second `voc run` into the same
    warehouse with only the increment's sources.
 
+UMAP's compiled code (pipelines/numba_cache.py): by default runs use the project's cache dir,
+so only the first run on a machine compiles it; --cold-numba-cache gives each size an empty
+cache dir, as on a new machine. Each run records whether it found compiled code
+("numba_cache": "warm" or "cold").
+
 Memory, per measured process: peak_rss_mb is ru_maxrss of that process (os.wait4, exact);
 peak_tree_rss_mb is the largest sum of RSS over the process and its descendants (the temporary
 Prefect server, worker processes), sampled every SAMPLE_SECONDS with psutil, so a shorter spike
 can be missed.
 
     .venv/bin/python benchmarks/pipeline_scale.py --sizes 10000 [100000 1000000] [--skip-bertopic]
+        [--cold-numba-cache]
 
 Prints a table and writes benchmarks/results/pipeline_scale.json.
 """
@@ -81,6 +87,7 @@ def measure(command: list[str], env: dict[str, str], log_path: Path) -> dict[str
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}); see {log_path}")
     return {
         "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),  # the process's own, all threads
         "peak_rss_mb": round(usage.ru_maxrss / 1024),  # ru_maxrss is in KiB on Linux
         "peak_tree_rss_mb": round(peak_tree / 2**20),
     }
@@ -132,7 +139,18 @@ def last_report(db: Path) -> dict[str, Any]:
         return json.loads(con.execute("SELECT report FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchone()[0])
 
 
+def numba_cache_state(env: dict[str, str]) -> str:
+    """"warm" when the cache dir the run will use already holds compiled UMAP code."""
+    from pipelines.numba_cache import compiled_code_dir
+    from pipelines.settings import Settings
+
+    settings_cache_dir = Path(env.get("VOC_CACHE_DIR") or Settings().cache_dir)
+    cache_dir = Path(env.get("NUMBA_CACHE_DIR") or compiled_code_dir(settings_cache_dir))
+    return "warm" if any(cache_dir.rglob("*.nbi")) else "cold"
+
+
 def run_pipeline(db: Path, sources: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
+    numba_cache = numba_cache_state(env)
     figures = measure([*VOC, "run", "--db", str(db), "--sources", str(sources)], env, log)
     report = last_report(db)
     stages = report["stage_seconds"]
@@ -141,6 +159,8 @@ def run_pipeline(db: Path, sources: Path, env: dict[str, str], log: Path) -> dic
     return {
         **figures,
         "stage_seconds": {stage: round(seconds, 1) for stage, seconds in stages.items()},
+        "stage_cpu_seconds": {
+            stage: round(seconds, 1) for stage, seconds in report.get("stage_cpu_seconds", {}).items()},
         "stages_total_seconds": round(sum(stages.values()), 1),
         "outside_stages_seconds": round(figures["wall_seconds"] - sum(stages.values()), 1),
         "records_read": loaded,
@@ -151,6 +171,7 @@ def run_pipeline(db: Path, sources: Path, env: dict[str, str], log: Path) -> dic
         "texts_embedded": report["embed"]["embedded_now"],
         "warehouse": report["warehouse"],
         "items_per_second": round(report["understand"]["items_processed"] / figures["wall_seconds"], 1),
+        "numba_cache": numba_cache,
     }
 
 
@@ -207,7 +228,9 @@ def run_child(kind: str, db: Path, work: Path, env: dict[str, str]) -> dict[str,
     return {**json.loads(out.read_text()), **figures}
 
 
-def bench_size(n_items: int, weeks: int, seed: int, skip_bertopic: bool, work: Path) -> dict[str, Any]:
+def bench_size(
+    n_items: int, weeks: int, seed: int, skip_bertopic: bool, cold_numba_cache: bool, work: Path
+) -> dict[str, Any]:
     from samplegen import generate_samples
 
     base_dir = work / "samples"
@@ -217,6 +240,8 @@ def bench_size(n_items: int, weeks: int, seed: int, skip_bertopic: bool, work: P
     generate_seconds = time.perf_counter() - began
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "VOC_CAMPAIGNS_PATH": str(campaigns),
            "PYTHONPATH": str(PROJECT_ROOT)}
+    if cold_numba_cache:
+        env["VOC_CACHE_DIR"] = str(work / "cache")
     db = work / "voc.duckdb"
     print(f"[{n_items}] generated in {generate_seconds:.0f} s; running the pipeline", flush=True)
     result: dict[str, Any] = {"items": n_items, "weeks": weeks, "seed": seed,
@@ -283,6 +308,8 @@ def print_table(sizes: list[dict[str, Any]]) -> None:
               f"{inc['items_generated']:>10} {inc['wall_seconds']:>7}")
     for s in sizes:
         print(f"stages at {s['items']}: " + ", ".join(f"{k} {v}" for k, v in s["run"]["stage_seconds"].items()))
+        print(f"stage CPU s at {s['items']}: " + ", ".join(
+            f"{k} {v}" for k, v in s["run"]["stage_cpu_seconds"].items()))
 
 
 def main() -> None:
@@ -291,6 +318,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=62)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-bertopic", action="store_true")
+    parser.add_argument("--cold-numba-cache", action="store_true",
+                        help="an empty cache dir per size: UMAP's numba code is compiled as on a new machine")
     parser.add_argument("--child", choices=("embed", "bertopic"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
@@ -304,7 +333,8 @@ def main() -> None:
     sizes = []
     for n_items in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"pipeline_scale_{n_items}_") as work:
-            sizes.append(bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, Path(work)))
+            sizes.append(bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, args.cold_numba_cache,
+                                    Path(work)))
     result = {
         "machine": {"cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},

@@ -36,8 +36,9 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from spacy.tokens import Doc
+
+from nlp.lookups import lookup_table
 
 _BLANK_FALLBACK = "xx"
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*'?", re.UNICODE)
@@ -195,21 +196,13 @@ def _tokenizer(language: str) -> Language:
 
 @lru_cache(maxsize=32)
 def _lemma_table(language: str) -> Mapping[str, str]:
-    """form → lemma from spacy-lookups-data (a spaCy Table: string keys are hashed on access)."""
-    try:
-        tables = load_lookups(language, ["lemma_lookup"], strict=False)
-    except (ValueError, ImportError):
-        return {}
-    return tables.get_table("lemma_lookup") if tables.has_table("lemma_lookup") else {}
+    """form → lemma from spacy-lookups-data."""
+    return lookup_table(language, "lemma_lookup")
 
 
 @lru_cache(maxsize=32)
 def _pos_lexicon(language: str) -> _PosLexicon:
-    try:
-        tables = load_lookups(language, ["lemma_index"], strict=False)
-    except (ValueError, ImportError):
-        tables = None
-    index: Any = tables.get_table("lemma_index") if tables is not None and tables.has_table("lemma_index") else {}
+    index = lookup_table(language, "lemma_index")
 
     def words(pos: str) -> frozenset[str]:
         return frozenset(w.lower() for w in index.get(pos, ()))
@@ -228,9 +221,10 @@ SPOKEN_FILLERS = frozenset(
 def _stop_words(language: str) -> frozenset[str]:
     """The language's spaCy stop words plus English (feedback mixes English into everything)
     and spoken fillers."""
-    words = set(spacy.blank("en").Defaults.stop_words) | SPOKEN_FILLERS
+    # The language classes' defaults: building a blank pipeline per language is not needed.
+    words = set(spacy.util.get_lang_class("en").Defaults.stop_words) | SPOKEN_FILLERS
     try:
-        words |= set(spacy.blank(language).Defaults.stop_words)
+        words |= set(spacy.util.get_lang_class(language).Defaults.stop_words)
     except ImportError:
         pass
     return frozenset(w.lower() for w in words)

@@ -43,9 +43,10 @@ import regex
 import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from stdnum import iban as stdnum_iban
 from stdnum import luhn
+
+from nlp.lookups import lookup_table
 
 KINDS: tuple[str, ...] = ("EMAIL", "IBAN", "CARD", "IP", "PHONE", "PERSON")  # overlap priority, first wins
 _PRIORITY = {kind: rank for rank, kind in enumerate(KINDS)}
@@ -592,8 +593,9 @@ def _english_lexicon() -> frozenset[str]:
     It holds few given names ("Sarah", "Leah", "Priya" are absent), so a sentence-initial
     capitalised word found in it ("Total", "Transfer") is an ordinary word, not a name.
     """
-    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-    return frozenset(str(word) for pair in table.items() for word in pair)
+    # The lemmas, as ever: this once iterated spaCy's Table, whose keys are hashes, so the
+    # forms never took part; adding them now would change which words pass as names.
+    return frozenset(lookup_table("en", "lemma_lookup").values())
 
 
 def _is_english_word(lowered: str) -> bool:

@@ -132,10 +132,11 @@ def _blank_sentence_pipeline(language: str) -> Language:
 @lru_cache(maxsize=32)
 def _stop_words(language: str) -> frozenset[str]:
     """The language's spaCy stop words plus English (feedback mixes English into everything)."""
-    words = set(spacy.blank("en").Defaults.stop_words)
+    # The language classes' defaults: building a blank pipeline per language is not needed.
+    words = set(spacy.util.get_lang_class("en").Defaults.stop_words)
     if language and language != "en":
         try:
-            words |= set(spacy.blank(language).Defaults.stop_words)
+            words |= set(spacy.util.get_lang_class(language).Defaults.stop_words)
         except ImportError:
             pass
     return frozenset(w.lower() for w in words)

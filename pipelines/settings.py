@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     campaigns_path: Path = PROJECT_ROOT / "data" / "campaigns.csv"
     # How feedback is tied to campaigns and what counts as confusion about one.
     promotions_config_path: Path = PROJECT_ROOT / "config" / "promotions.yaml"
-    # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash.
+    # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash, and the
+    # machine code numba compiles for UMAP (pipelines/numba_cache.py).
     cache_dir: Path = PROJECT_ROOT / ".cache"
     # Refit themes once this share of segment texts fits no existing theme.
     theme_refit_waiting_share: float = 0.10

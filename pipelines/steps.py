@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from pathlib import Path
 from typing import TypeVar
 
 import duckdb
@@ -50,6 +51,7 @@ from pipelines.compute import (
 )
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
+from pipelines.numba_cache import enable_compiled_code_cache
 from pipelines.sanitise import sanitise_records, sanitise_rejections
 from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
 
@@ -127,11 +129,18 @@ class UnderstandReport:
     segments_total: int
 
 
+# Items wait in a temporary table, numbered in feedback_id order, and are read a batch at a
+# time: a million items' texts and turns in one data frame would take gigabytes.
 PENDING_ITEMS_SQL = """
-    SELECT stg.feedback_id, stg.content_hash, stg.channel, stg.text, stg.turns, stg.language_hint
+    CREATE OR REPLACE TEMP TABLE pending_items AS
+    SELECT row_number() OVER (ORDER BY stg.feedback_id) - 1 AS position,
+           stg.feedback_id, stg.content_hash, stg.channel, stg.text, stg.turns, stg.language_hint
     FROM stg_feedback AS stg
     ANTI JOIN nlp_items USING (feedback_id, content_hash)
-    ORDER BY stg.feedback_id
+"""
+PENDING_BATCH_SQL = """
+    SELECT feedback_id, content_hash, channel, text, turns, language_hint FROM pending_items
+    WHERE position >= ? AND position < ? ORDER BY position
 """
 
 
@@ -139,10 +148,11 @@ def understand_items(
     con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = no_progress
 ) -> UnderstandReport:
     """Split into segments every new or changed item version, in its landed language."""
-    pending = con.execute(PENDING_ITEMS_SQL).df()
+    con.execute(PENDING_ITEMS_SQL)
+    pending = fetch_row(con, "SELECT count(*) FROM pending_items")[0]
     created = 0
-    for start in range(0, len(pending), NLP_BATCH):
-        batch = pending.iloc[start : start + NLP_BATCH].copy()
+    for start in range(0, pending, NLP_BATCH):
+        batch = con.execute(PENDING_BATCH_SQL, [start, start + NLP_BATCH]).df()
         # Detected once, while landing (pipelines/sanitise.py), and stored as the hint.
         batch["language"] = [h if isinstance(h, str) else None for h in batch["language_hint"]]
         batch["turns"] = [_parse_turns(t) for t in batch["turns"]]
@@ -162,7 +172,8 @@ def understand_items(
         con.unregister("new_segments")
         con.unregister("new_items")
         created += len(segments)
-        progress(min(start + NLP_BATCH, len(pending)), len(pending))
+        progress(min(start + NLP_BATCH, pending), pending)
+    con.execute("DROP TABLE pending_items")
     # Older versions of changed items are no longer current; drop their segments.
     con.execute(
         """DELETE FROM nlp_segments WHERE (feedback_id, content_hash) NOT IN
@@ -175,7 +186,7 @@ def understand_items(
     items_total, segments_total = con.execute(
         "SELECT (SELECT count(*) FROM nlp_items), (SELECT count(*) FROM nlp_segments)"
     ).fetchall()[0]
-    return UnderstandReport(len(pending), created, items_total, segments_total)
+    return UnderstandReport(pending, created, items_total, segments_total)
 
 
 def _parse_turns(turns: object) -> list[dict]:
@@ -445,19 +456,34 @@ def _assign_new_texts(
 def _upsert_theme_state(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_id: str) -> None:
     """Write described themes (theme_id, label, keywords, centroid, representative); a pinned
     label is never replaced, nor are owners, merges and splits."""
-    for row in rows.itertuples():
+    if rows.empty:
+        return
+    # One statement for all themes: row by row took about 6 ms a theme.
+    themes = pd.DataFrame({
+        "theme_id": rows["theme_id"].tolist(),
+        "label": rows["label"].tolist(),
+        "keywords": [list(keywords) for keywords in rows["keywords"]],
+        "centroid": [[float(x) for x in centroid] for centroid in rows["centroid"]],
+        "representative": rows["representative"].tolist(),
+        "split_from": rows["split_from"].tolist() if "split_from" in rows else [None] * len(rows),
+    })
+    con.register("described_themes", themes)
+    try:
         con.execute(
             """INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run,
                                         last_seen_run, representative, split_from)
-               VALUES (?, ?, ?, ?, true, ?, ?, ?, ?)
+               SELECT theme_id, label, keywords::VARCHAR[], centroid::FLOAT[], true, $run_id, $run_id,
+                      representative::VARCHAR, split_from::VARCHAR
+               FROM described_themes
                ON CONFLICT (theme_id) DO UPDATE SET
                    label = coalesce(theme_state.pinned_label, excluded.label),
                    keywords = excluded.keywords, centroid = excluded.centroid,
                    representative = excluded.representative, is_active = true,
                    last_seen_run = excluded.last_seen_run, retired_run = NULL""",
-            [row.theme_id, row.label, list(row.keywords), [float(x) for x in row.centroid], run_id, run_id,
-             row.representative, getattr(row, "split_from", None)],
+            {"run_id": run_id},
         )
+    finally:
+        con.unregister("described_themes")
 
 
 def describe_stored_themes(
@@ -550,13 +576,15 @@ def update_themes(
     refit: bool = False,
     refit_when_waiting_share: float = 0.10,
     map_batches: MapBatches = map_in_process,
+    compiled_code_cache: Path | None = None,
 ) -> ThemeReport:
     """Keep themes current without renumbering them.
 
     New segment texts join the nearest existing theme (no refit; batches assigned by
     `map_batches`); texts that fit none wait unassigned. A refit happens on the first run,
     when asked for, or once the waiting share exceeds ``refit_when_waiting_share``; refitted
-    themes that match a previous theme keep its id.
+    themes that match a previous theme keep its id. A refit keeps UMAP's compiled code under
+    `compiled_code_cache` (see pipelines.numba_cache), or compiles it afresh when None.
     """
     con.execute("DELETE FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)")
     previous = _active_themes(con)
@@ -573,6 +601,8 @@ def update_themes(
     texts = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
     new = retired = 0
     if mode in ("fit", "refit"):
+        if compiled_code_cache is not None:
+            enable_compiled_code_cache(compiled_code_cache)
         texts, new, retired = _refit(con, config, model_id, run_id)
         assigned_now = texts
     active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]

@@ -17,7 +17,7 @@ import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, payload_json
+from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn, payload_json
 
 SQL_DIR = Path(__file__).parent / "sql"
 CONTRACTS_PATH = Path(__file__).parent / "contracts.yaml"
@@ -103,11 +103,21 @@ class LandCounts:
         )
 
 
+# What `dataclasses.asdict` would give, without its deep copy of every payload (most of the
+# cost of landing a record); the JSON, and so the hash, is the same.
+_HASHED_FIELDS = tuple(f.name for f in fields(FeedbackRecord) if f.name != "location")
+_TURN_FIELDS = tuple(f.name for f in fields(Turn))
+
+
+def _turn_dicts(turns: Iterable[Turn]) -> list[dict[str, object]]:
+    return [{name: getattr(turn, name) for name in _TURN_FIELDS} for turn in turns]
+
+
 def record_content_hash(record: FeedbackRecord) -> str:
     """Hash of everything a record says, except where it was found."""
-    fields = asdict(record)
-    fields.pop("location")
-    return hashlib.sha1(payload_json(fields).encode("utf-8")).hexdigest()
+    hashed = {name: getattr(record, name) for name in _HASHED_FIELDS}
+    hashed["turns"] = _turn_dicts(record.turns)
+    return hashlib.sha1(payload_json(hashed).encode("utf-8")).hexdigest()
 
 
 def _records_frame(records: list[FeedbackRecord], landed_at: datetime) -> pd.DataFrame:
@@ -126,7 +136,7 @@ def _records_frame(records: list[FeedbackRecord], landed_at: datetime) -> pd.Dat
             "handle_time_s": r.handle_time_s,
             "resolution_time_s": r.resolution_time_s,
             "language_hint": r.language_hint,
-            "turns": json.dumps([asdict(t) for t in r.turns]),
+            "turns": json.dumps(_turn_dicts(r.turns)),
             "metadata": payload_json(r.metadata),
             "payload": payload_json(r.payload),
             "location": r.location,
