@@ -7,11 +7,13 @@ rebuilt with `describe_themes` on exactly those assignments, with config/nlp.yam
 describes a refitted theme. For both label sets it reports:
 
 - share of labels with a redaction placeholder's word ("person" where members say
-  "[PERSON]"), a month or weekday name, a digit, a hashtag or a hashtag's word
-  ("customerservice" where members only say "#customerservice");
+  "[PERSON]"), a month or weekday name, a digit outside a code word ("spring25"), a hashtag
+  or a hashtag's word ("customerservice" where members only say "#customerservice");
 - share of labels all of whose words appear in the theme's representative text (the member
   closest to the centroid), and the mean share of label words that do;
 - words per label, share longer than 6 words, share made distinct only by a "(2)" suffix;
+- of themes with members in several languages (each text's item language), the share whose
+  label's words all occur in the members of the theme's most common language;
 - the 25 largest themes side by side with their planted majority theme: the most common
   planted story among their items (ground_truth_items.csv matched on (channel,
   source_record_id) through feedback; the pipeline never reads it) and its share of them.
@@ -36,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from nlp.config import load_nlp_config
+from nlp.keyphrases import CODE_WORD
 from nlp.redact import KINDS
 from nlp.themes import CALENDAR_WORDS, describe_themes
 from pipelines.settings import PROJECT_ROOT, get_settings
@@ -51,15 +54,17 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def load_themes(db: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """(texts: text_hash, text, theme_id, key_phrases; their vectors; stored themes; items:
-    theme_id, channel, source_record_id)."""
+    """(texts: text_hash, text, theme_id, key_phrases, language, occurrences; their vectors;
+    stored themes; items: theme_id, channel, source_record_id)."""
     with duckdb.connect(str(db), read_only=True) as con:
         texts = con.execute(
-            """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, st.theme_id,
-                      coalesce(enrichment.key_phrases, []) AS key_phrases
+            """SELECT segs.text_hash, min(segs.text) AS text, st.theme_id,
+                      coalesce(any_value(enrichment.key_phrases), []) AS key_phrases,
+                      min(items.language) AS language, count(*) AS occurrences
                FROM nlp_segments AS segs JOIN segment_theme AS st USING (text_hash)
+               LEFT JOIN nlp_items AS items USING (feedback_id, content_hash)
                LEFT JOIN nlp_segment_enrichment AS enrichment USING (text_hash)
-               WHERE st.theme_id IS NOT NULL ORDER BY segs.text_hash, segs.text"""
+               WHERE st.theme_id IS NOT NULL GROUP BY segs.text_hash, st.theme_id ORDER BY segs.text_hash"""
         ).df()
         (model_id,) = con.execute("SELECT model FROM embedding_cache GROUP BY model ORDER BY count(*) DESC").fetchall()[0]
         vectors = cached_vectors(con, model_id, texts["text_hash"].tolist())
@@ -94,6 +99,29 @@ def _in_text(word: str, text_words: set[str], text: str) -> bool:
     return len(word) >= 4 and any(w.startswith(stem) for w in text_words)
 
 
+def main_language_texts(texts: pd.DataFrame) -> dict[str, list[str]]:
+    """theme_id → its members in its most common language (texts weighted by how often they
+    were said), for themes of several languages."""
+    result = {}
+    for theme_id, group in texts.groupby("theme_id"):
+        counts = group.groupby(group["language"].fillna(""))["occurrences"].sum()
+        if len(counts) > 1:
+            main = min(counts.index, key=lambda language: (-counts[language], language))
+            result[str(theme_id)] = group.loc[group["language"].fillna("") == main, "text"].tolist()
+    return result
+
+
+def share_in_main_language(labels: dict[str, str], main_texts: dict[str, list[str]]) -> float:
+    """Of themes with members in several languages, the share whose label's words all occur in
+    the members of the theme's most common language."""
+    hits = []
+    for theme_id, texts in main_texts.items():
+        joined = " ".join(texts).lower()
+        words = _WORD.findall(_DISTINCT_SUFFIX.sub("", labels[theme_id]).lower())
+        hits.append(bool(words) and all(_in_text(w, set(_WORD.findall(joined)), joined) for w in words))
+    return round(float(np.mean(hits)), 3) if hits else 1.0
+
+
 def label_scores(labels: dict[str, str], members: dict[str, list[str]], representative: dict[str, str]) -> dict:
     placeholder_words = {k.lower() for k in KINDS}
     rows = []
@@ -110,7 +138,7 @@ def label_scores(labels: dict[str, str], members: dict[str, list[str]], represen
         rows.append({
             "placeholder": any(w in placeholder_words and bracketed[w] > bare[w] for w in words),
             "calendar": any(w in CALENDAR_WORDS for w in words),
-            "digit": bool(re.search(r"\d", _DISTINCT_SUFFIX.sub("", label))),
+            "digit": bool(re.search(r"\d", CODE_WORD.sub("", _DISTINCT_SUFFIX.sub("", label)))),
             "hashtag": "#" in label or any(tagged[w] > bare[w] for w in words),
             "all_words_in_representative": bool(words) and all(in_rep),
             "words_in_representative": float(np.mean(in_rep)) if in_rep else 0.0,
@@ -147,13 +175,15 @@ def main() -> None:
     assignments = texts["theme_id"].map(index_of).to_numpy(dtype=np.int64)
     began = time.perf_counter()
     described = describe_themes(
-        texts["text"].tolist(), vectors, assignments, config, [list(p) for p in texts["key_phrases"]]
+        texts["text"].tolist(), vectors, assignments, config, [list(p) for p in texts["key_phrases"]],
+        languages=texts["language"].tolist(), occurrences=texts["occurrences"].tolist(),
     )
     seconds = round(time.perf_counter() - began, 2)
     after = dict(zip(theme_ids, described["label"], strict=True))
     before = {t: label for t, label in zip(stored["theme_id"], stored["label"], strict=True) if t in index_of}
     members = {t: texts.loc[texts["theme_id"] == t, "text"].tolist() for t in theme_ids}
     representative = dict(zip(theme_ids, described["representative"], strict=True))
+    main_texts = main_language_texts(texts)
     majority = planted_majority(items, truth)
     largest = stored[stored["theme_id"].isin(theme_ids)].sort_values(["count_items", "theme_id"], ascending=[False, True])
     side_by_side = [
@@ -167,6 +197,11 @@ def main() -> None:
         "seconds_describe_themes": seconds,
         "before": label_scores(before, members, representative),
         "after": label_scores(after, members, representative),
+        "multilingual_themes": len(main_texts),
+        "share_multilingual_labelled_in_main_language": {
+            "before": share_in_main_language(before, main_texts),
+            "after": share_in_main_language(after, main_texts),
+        },
         "largest_themes": side_by_side,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "largest_themes"}, indent=2, ensure_ascii=False))

@@ -42,6 +42,9 @@ from nlp.lookups import lookup_table
 
 _BLANK_FALLBACK = "xx"
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*'?", re.UNICODE)
+# A promotion or product code ("SPRING25", "iPhone15"): letters, then one to three digits. Order
+# numbers and other identifiers ("LK-5673417", "lk3562094") do not match.
+CODE_WORD = re.compile(r"[^\W\d_]{3,}\d{1,3}", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _RUSSIAN_WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*|[a-z]+", re.IGNORECASE)
 _LINK_OR_HANDLE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|[@#]\w+|\[[A-Z_]+\]")
@@ -271,6 +274,8 @@ def _jieba_posseg() -> Any:
 
 def _is_noise(text: str) -> bool:
     """Numbers, identifiers, links, placeholders, punctuation: never part of a phrase."""
+    if CODE_WORD.fullmatch(text):
+        return False
     return any(ch.isdigit() for ch in text) or not _WORD.fullmatch(text)
 
 
@@ -323,12 +328,35 @@ def _first_unique(phrases: Iterator[str], max_phrases: int) -> list[str]:
 # ---------------------------------------------------------------------------- dictionary languages
 
 
+_NEGATION_CLITICS = frozenset({"n't", "n’t"})
+
+
+def _in_identifier(doc: Doc, i: int) -> bool:
+    """The token is a piece of an identifier the tokenizer cut up: "LKGC", "T79F" and "YEA7"
+    of the gift-card code "LKGC-T79F-YEA7" (the whitespace-delimited word holds a digit and
+    is no code word)."""
+    start = i
+    while start > 0 and not doc[start - 1].whitespace_:
+        start -= 1
+    end = i
+    while end + 1 < len(doc) and not doc[end].whitespace_:
+        end += 1
+    written = doc[start : end + 1].text.strip(_TRAILING_PUNCTUATION)
+    return any(ch.isdigit() for ch in written) and not CODE_WORD.fullmatch(written)
+
+
+_TRAILING_PUNCTUATION = ".,;:!?\"'“”‘’()[]«»…"
+
+
 def _lexicon_phrases(doc: Doc, res: _Resources, config: KeyPhraseConfig) -> Iterator[str]:
     """en/es/fr/nl (POS dictionaries), de (capitalisation) and the stop-word fallback."""
     run: list[_Word] = []
     previous = ""
     for token in doc:
-        word = _candidate(token.text, previous, res)
+        # "wo" and "ca" of "won't" and "can't" are verbs, whatever the lookup tables say.
+        negated = token.i + 1 < len(doc) and doc[token.i + 1].lower_ in _NEGATION_CLITICS
+        skip = negated or _in_identifier(doc, token.i)
+        word = None if skip else _candidate(token.text, previous, res)
         if word is None and run and token.text.lower() in res.linking:
             word = _Word(token.text, token.text.lower())
         previous = token.text.lower()

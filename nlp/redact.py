@@ -535,7 +535,7 @@ def joined_names(text: str, spans: Sequence[RedactedSpan], ignore_words: frozens
 _PLACE_AND_BRAND_NAMES = frozenset(
     "paris dallas austin houston phoenix denver victoria florence georgia virginia carolina chelsea "
     "sydney madison aurora alexa cortana siri mercedes tesla lexus chase dell kia camry "
-    "china india asia africa america santiago sierra savannah orlando".split()
+    "china india asia africa america santiago sierra savannah orlando columbus cleveland".split()
 )
 _FOLLOWING_NAME_WORDS = regex.compile(rf"(?:[ \t]+{_NAME_WORD}){{0,2}}")
 
@@ -714,6 +714,19 @@ def _ner_window_spans(
 # ---------------------------------------------------------------------------- assembly
 
 _EXISTING_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")\]")
+# "Columbus, OH": a capitalised word before a US state's postal code is a town, even when it is
+# also a given name (Columbus, Tyler, Cleveland). One word only: "Tyler Smith, OH" stays a name;
+# Oklahoma's "OK" is left out, as "Thanks, Tyler, OK?" is far likelier.
+_US_STATE_AFTER = re.compile(
+    r",[ \t]?(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HR]|PA|RI"
+    r"|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\b"
+)
+
+
+def _is_us_town(text: str, span: RedactedSpan) -> bool:
+    return span.kind == "PERSON" and " " not in text[span.start : span.end] and bool(
+        _US_STATE_AFTER.match(text, span.end)
+    )
 
 
 def _resolve_overlaps(spans: Iterable[RedactedSpan], protected: list[tuple[int, int]]) -> list[RedactedSpan]:
@@ -785,6 +798,7 @@ def redact_batch(
         spans = _rule_spans(text, language, config, ignore) + names
         if with_names:
             spans += joined_names(text, spans, ignore)
+            spans = [span for span in spans if not _is_us_town(text, span)]
         protected = [m.span() for m in _EXISTING_PLACEHOLDER.finditer(text)]
         kept = _resolve_overlaps(spans, protected)
         results.append(RedactionResult(_apply(text, kept), tuple(kept), dict(Counter(s.kind for s in kept))))

@@ -159,8 +159,13 @@ def keyword_tokens(text: str) -> list[str]:
 
 def is_label_word(word: str) -> bool:
     """False for words a label never shows: numbers and identifiers ("lk3562094"), month
-    and weekday names."""
-    return not any(c.isdigit() for c in word) and word.lower() not in CALENDAR_WORDS
+    and weekday names. A code ("spring25", see nlp.keyphrases.CODE_WORD) may name a theme."""
+    if any(c.isdigit() for c in word):
+        from nlp.keyphrases import CODE_WORD  # spaCy is loaded only when a label has a digit
+
+        if not CODE_WORD.fullmatch(word):
+            return False
+    return word.lower() not in CALENDAR_WORDS
 
 
 # Verbs too common to say what a complaint is about ("why am I seeing two charges").
@@ -289,11 +294,14 @@ def fit_themes(
     embeddings: np.ndarray,
     config: ThemeConfig,
     key_phrases: Sequence[Sequence[str]] | None = None,
+    languages: Sequence[str | None] | None = None,
+    occurrences: Sequence[int] | None = None,
 ) -> ThemeFit:
     """Cluster texts into themes (UMAP → Ward); texts outside the fit sample join the nearest
     theme when their cosine to its centroid is at least `assign_threshold`, else stay -1.
     `key_phrases` (per text, e.g. from nlp.keyphrases) make the labels; without them labels
-    come from keywords."""
+    come from keywords. `languages` (per text) word each label in its theme's main language,
+    counted over `occurrences` (how often each text was said; once each by default)."""
     if len(texts) != len(embeddings):
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
     if len(texts) < config.min_texts:
@@ -308,7 +316,10 @@ def fit_themes(
     if len(fit_rows) < len(texts):
         topics = _assign_rest_to_nearest_topic(topics, embeddings, config.assign_threshold)
     assignments, _ = _rank_by_size(topics)
-    return ThemeFit(assignments, describe_themes(texts, embeddings, assignments, config, key_phrases))
+    described = describe_themes(
+        texts, embeddings, assignments, config, key_phrases, languages=languages, occurrences=occurrences
+    )
+    return ThemeFit(assignments, described)
 
 
 def _assign_rest_to_nearest_topic(topics: np.ndarray, embeddings: np.ndarray, threshold: float) -> np.ndarray:
@@ -371,23 +382,36 @@ def describe_themes(
     config: ThemeConfig,
     key_phrases: Sequence[Sequence[str]] | None = None,
     taken: Iterable[str] = (),
+    languages: Sequence[str | None] | None = None,
+    occurrences: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """One row per theme 0..k-1 of `assignments` (THEME_COLUMNS): keywords, a label distinct
-    from `taken` and from each other, size, unit centroid and representative text."""
+    from `taken` and from each other, size, unit centroid and representative text.
+    With `languages` (per text), a label is phrased from the members in the theme's most common
+    language only (counted over `occurrences`, see `main_language_members`), so a theme of one
+    complaint in five languages reads in one of them."""
     embeddings = l2_normalise(embeddings)
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
     all_weights = keyword_weights(texts, assignments, n_themes, config)
     all_keywords = [list(weights)[: config.n_keywords] for weights in all_weights]
     used_labels = set(taken)
     stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
+    label_assignments = (
+        assignments if languages is None else main_language_members(assignments, languages, occurrences)
+    )
+    label_weights = (
+        all_weights if label_assignments is assignments
+        else keyword_weights(texts, label_assignments, n_themes, config)
+    )
     centroids, closest = [], []
     for theme_index in range(n_themes):
         members = np.flatnonzero(assignments == theme_index)
         centroid = l2_normalise(embeddings[members].mean(axis=0, keepdims=True))[0]
         centroids.append(centroid)
-        closest.append(members[np.argsort(-(embeddings[members] @ centroid), kind="stable")][:_LABEL_SAMPLE])
+        readers = np.flatnonzero(label_assignments == theme_index)
+        closest.append(readers[np.argsort(-(embeddings[readers] @ centroid), kind="stable")][:_LABEL_SAMPLE])
     if key_phrases is not None:
-        phrase_weights = key_phrase_weights(key_phrases, assignments, n_themes, texts)
+        phrase_weights = key_phrase_weights(key_phrases, label_assignments, n_themes, texts)
     rows = []
     for theme_index in range(n_themes):
         member_texts = [texts[i] for i in closest[theme_index]]
@@ -395,11 +419,12 @@ def describe_themes(
         if key_phrases is not None:
             label = key_phrase_label(
                 phrase_weights[theme_index], member_texts, [key_phrases[i] for i in closest[theme_index]],
-                used_labels, all_weights[theme_index], stop_words, config.label_phrase_words,
+                used_labels, label_weights[theme_index], stop_words, config.label_phrase_words,
             )
         if label is None:
             label = theme_label(
-                all_keywords[theme_index], member_texts, used_labels, stop_words, config.label_phrase_words
+                list(label_weights[theme_index])[: config.n_keywords], member_texts, used_labels, stop_words,
+                config.label_phrase_words,
             )
         used_labels.add(label)
         size = int((assignments == theme_index).sum())
@@ -408,6 +433,28 @@ def describe_themes(
 
 
 # ---------------------------------------------------------------------------- labels
+
+
+def main_language_members(
+    assignments: np.ndarray, languages: Sequence[str | None], occurrences: Sequence[int] | None = None
+) -> np.ndarray:
+    """`assignments` with every member outside its theme's most common language set to -1.
+    Each member counts `occurrences` times (how often the text was said: distinct texts would
+    favour a language whose speakers repeat each other less); ties go to the alphabetically
+    first language; an unknown language counts as one more."""
+    weights = np.ones(len(assignments)) if occurrences is None else np.asarray(occurrences, dtype=float)
+    if len(languages) != len(assignments) or len(weights) != len(assignments):
+        raise ValueError(f"{len(languages)} languages, {len(weights)} occurrences for {len(assignments)} assignments")
+    codes = np.asarray([language if isinstance(language, str) else "" for language in languages], dtype=object)
+    kept = np.full(len(assignments), UNASSIGNED, dtype=np.int64)
+    for theme_index in np.unique(assignments[assignments >= 0]):
+        members = np.flatnonzero(assignments == theme_index)
+        counts: Counter[str] = Counter()
+        for code, weight in zip(codes[members].tolist(), weights[members].tolist(), strict=True):
+            counts[code] += weight
+        main = min(counts, key=lambda language: (-counts[language], language))
+        kept[members[codes[members] == main]] = theme_index
+    return kept
 
 
 def theme_label(

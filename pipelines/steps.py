@@ -359,9 +359,13 @@ def _unassigned_share(con: duckdb.DuckDBPyConnection) -> float:
 
 
 def _current_texts_and_vectors(con: duckdb.DuckDBPyConnection, model_id: str) -> tuple[pd.DataFrame, np.ndarray]:
-    # One text per hash: texts differing only in case or spacing share an embedding.
+    # One text per hash: texts differing only in case or spacing share an embedding. Its
+    # items' language and how often it was said choose the language labels are worded in.
     texts = con.execute(
-        "SELECT DISTINCT ON (text_hash) text_hash, text FROM nlp_segments ORDER BY text_hash, text"
+        """SELECT segs.text_hash, min(segs.text) AS text, min(items.language) AS language,
+                  count(*) AS occurrences
+           FROM nlp_segments AS segs LEFT JOIN nlp_items AS items USING (feedback_id, content_hash)
+           GROUP BY segs.text_hash ORDER BY segs.text_hash"""
     ).df()
     return texts, cached_vectors(con, model_id, texts["text_hash"].tolist())
 
@@ -493,9 +497,12 @@ def describe_stored_themes(
     """Recompute centroid, keywords, representative and (unless pinned or `keep_labels`) the
     label of themes from their current members, e.g. after a merge or split."""
     members = con.execute(
-        """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, st.theme_id
+        """SELECT segs.text_hash, min(segs.text) AS text, st.theme_id, min(items.language) AS language,
+                  count(*) AS occurrences
            FROM segment_theme AS st JOIN nlp_segments AS segs USING (text_hash)
-           WHERE st.theme_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY segs.text_hash, segs.text""",
+           LEFT JOIN nlp_items AS items USING (feedback_id, content_hash)
+           WHERE st.theme_id IN (SELECT unnest(?::VARCHAR[]))
+           GROUP BY segs.text_hash, st.theme_id ORDER BY segs.text_hash""",
         [theme_ids],
     ).df()
     present = [t for t in theme_ids if t in set(members["theme_id"])]
@@ -509,6 +516,7 @@ def describe_stored_themes(
     described = describe_themes(
         members["text"].tolist(), vectors, assignments, config,
         _key_phrases_of(con, members["text_hash"].tolist()), taken=others,
+        languages=members["language"].tolist(), occurrences=members["occurrences"].tolist(),
     ).assign(theme_id=present)
     if keep_labels:
         kept = dict(con.execute("SELECT theme_id, label FROM theme_state WHERE theme_id = ANY(?)", [present]).fetchall())
@@ -521,7 +529,8 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
     and splits made by edits are honoured. Returns (texts, new themes, retired themes)."""
     texts, vectors = _current_texts_and_vectors(con, model_id)
     phrases = _key_phrases_of(con, texts["text_hash"].tolist())
-    fit = fit_themes(texts["text"].tolist(), vectors, config, phrases)
+    languages, occurrences = texts["language"].tolist(), texts["occurrences"].tolist()
+    fit = fit_themes(texts["text"].tolist(), vectors, config, phrases, languages, occurrences)
     previous_active = set(_active_themes(con)["theme_id"])
     candidates = _match_candidates(con)
     known_ids = [r[0] for r in con.execute("SELECT theme_id FROM theme_state").fetchall()]
@@ -548,7 +557,7 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
         index_of = {t: i for i, t in enumerate(to_describe)}
         extra = describe_themes(
             texts["text"].tolist(), vectors, settled.map(index_of).fillna(-1).to_numpy(dtype=np.int64),
-            config, phrases, taken=set(described["label"]),
+            config, phrases, taken=set(described["label"]), languages=languages, occurrences=occurrences,
         ).assign(theme_id=to_describe)
         described = pd.concat([described, extra], ignore_index=True)
     # Ids carried over keep the label people know; only new themes take the fitted label.

@@ -276,16 +276,15 @@ def test_english_tagger_option_is_precise_but_not_needed() -> None:
     assert dictionary[0] >= 0.85 and dictionary[1] >= 0.8  # measured 0.89 / 0.86
 
 
-
-
-
-
-def test_noise_never_becomes_a_phrase() -> None:
+def test_noise_never_becomes_a_phrase_but_a_promotion_code_does() -> None:
     [phrases] = key_phrases(
         ["RT @sam: [PERSON] says order LK-3910791 for $195 with code FALL25 at https://lrk.sp/x #fail is broken"],
         ["en"],
     )
-    assert phrases == ["order", "code"]
+    assert phrases == ["order", "code fall25"]
+    # A gift-card number cut up by the tokenizer, an id with letters, a version, an amount.
+    [phrases] = key_phrases(["Gift card LKGC-T79F-YEA7 and ref lk3562094 on app 5.2.0 for 25%, SPRING25!"], ["en"])
+    assert phrases == ["gift card", "ref", "app", "spring25"]
 
 
 def test_lowercase_lemmatised_unique_and_capped() -> None:

@@ -256,3 +256,18 @@ def test_repeated_sentences_are_redacted_alike_in_and_across_batches():
     again = redact_batch(texts[::-1], ["en"] * 3)[::-1]
     assert [r.text for r in first] == [r.text for r in again]
     assert all("Marcus" not in r.text for r in first)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tracking says 'held at Columbus, OH sort facility' for days.", "Tracking says 'held at Columbus, OH sort facility' for days."),
+        ("Stuck in Tyler, TX since Monday.", "Stuck in Tyler, TX since Monday."),
+        ("Reținut în centrul din Cleveland,OH.", "Reținut în centrul din Cleveland,OH."),
+        ("Thanks, Tyler", "Thanks, [PERSON]"),
+        ("Regards, Tyler Smith, OH branch", "Regards, [PERSON], OH branch"),
+        ("Thanks, Tyler, OK?", "Thanks, [PERSON], OK?"),
+    ],
+)
+def test_a_town_before_a_us_state_code_is_a_place_not_a_name(text, expected):
+    assert redact(text, "en").text == expected

@@ -127,3 +127,53 @@ def test_keyword_tokens_drop_placeholders_halves_tags_and_identifiers() -> None:
     tokens = keyword_tokens("PERSON] was lovely, [EMAIL] and [PHONE #fail @Larkspur order LK-2119233 for $89.49")
     assert tokens == ["was", "lovely", "and", "order", "for"]
     assert keyword_tokens("订单LK-8767945什么时候发货") == ["订单", "什么", "时候", "发货"]
+
+
+def test_a_theme_of_one_complaint_in_several_languages_is_labelled_in_its_main_language(config: ThemeConfig) -> None:
+    # One theme: the app that will not open, in English (4 members), Spanish and Russian (3
+    # each). The vectors put the Spanish members at the centroid, as bridged embeddings can:
+    # without languages the label borrows their words ("no abre").
+    texts = [
+        "The app won't open after the update.",
+        "My app won't open at all.",
+        "since yesterday the app won't open",
+        "The app won't open, please fix it.",
+        "La app no abre desde la actualización.",
+        "La app no abre, se cierra sola.",
+        "Desde ayer la app no abre.",
+        "Приложение не открывается после обновления.",
+        "Приложение не открывается, вылетает сразу.",
+        "После обновления приложение не открывается.",
+    ]
+    languages = ["en"] * 4 + ["es"] * 3 + ["ru"] * 3
+    rng = np.random.default_rng(0)
+    embeddings = np.zeros((len(texts), 8))
+    embeddings[:, 0] = 1.0
+    embeddings[:, 1:] = rng.normal(0, 0.5, (len(texts), 7))
+    embeddings[4:7, 1:] *= 0.02
+    assignments = np.zeros(len(texts), dtype=np.int64)
+    phrases = key_phrases(texts, languages)
+    english = " ".join(texts[:4]).lower()
+
+    mixed = describe_themes(texts, embeddings, assignments, config, phrases).loc[0]
+    assert mixed["representative"] in texts[4:7]
+    assert not all(w in english for w in label_words(mixed["label"])), mixed["label"]
+
+    worded = describe_themes(texts, embeddings, assignments, config, phrases, languages=languages).loc[0]
+    assert worded["representative"] in texts[:4]
+    assert all(w in english for w in label_words(worded["label"])), worded["label"]
+    assert worded["size"] == len(texts)
+
+
+def test_main_language_members_keeps_each_theme_s_most_common_language() -> None:
+    from nlp.themes import main_language_members
+
+    assignments = np.array([0, 0, 0, 1, 1, 1, 1, -1])
+    languages = ["en", "es", "en", "ru", "zh", None, "zh", "en"]
+    assert main_language_members(assignments, languages).tolist() == [0, -1, 0, -1, 1, -1, 1, -1]
+    # A tie goes to the alphabetically first language.
+    assert main_language_members(np.array([0, 0]), ["ro", "es"]).tolist() == [-1, 0]
+    # A text said three times outweighs two texts said once.
+    assert main_language_members(np.array([0, 0, 0]), ["en", "zh", "zh"], [3, 1, 1]).tolist() == [0, -1, -1]
+    with pytest.raises(ValueError):
+        main_language_members(assignments, languages[:-1])
