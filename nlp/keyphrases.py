@@ -329,6 +329,7 @@ def _first_unique(phrases: Iterator[str], max_phrases: int) -> list[str]:
 
 
 _NEGATION_CLITICS = frozenset({"n't", "n’t"})
+_TRAILING_PUNCTUATION = ".,;:!?\"'“”‘’()[]«»…"
 
 
 def _in_identifier(doc: Doc, i: int) -> bool:
@@ -343,9 +344,6 @@ def _in_identifier(doc: Doc, i: int) -> bool:
         end += 1
     written = doc[start : end + 1].text.strip(_TRAILING_PUNCTUATION)
     return any(ch.isdigit() for ch in written) and not CODE_WORD.fullmatch(written)
-
-
-_TRAILING_PUNCTUATION = ".,;:!?\"'“”‘’()[]«»…"
 
 
 def _lexicon_phrases(doc: Doc, res: _Resources, config: KeyPhraseConfig) -> Iterator[str]:
