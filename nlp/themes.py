@@ -3,9 +3,9 @@
 `fit_themes` builds a real BERTopic from injected, seeded components (UMAP, Ward
 agglomerative clustering, CountVectorizer, ClassTfidfTransformer) on precomputed embeddings,
 so the same inputs always give the same themes. Ward is cut at a height that grows with
-√n, so the number of themes is found from the data (benchmarks/research/README.md). Ward
-needs O(n²) memory: at most `max_fit_texts` texts (a seeded sample) are clustered and the
-rest join the theme with the nearest centroid. Identity across runs is not BERTopic's topic
+√n, so the number of themes is found from the data (benchmarks/research/README.md). UMAP and
+Ward take more than linear time: at most `max_fit_texts` texts (a seeded sample) are clustered
+and the rest join the theme with the nearest centroid. Identity across runs is not BERTopic's topic
 number (that is just a size rank) but a `theme_id` carried over by `match_themes` when a new
 theme's centroid is close to a previous one's.
 """
@@ -101,8 +101,8 @@ class ThemeConfig:
     # Ward's tree is cut at ward_distance_factor·√n_fit: the merge cost of two clusters that
     # each hold a fixed share of the data grows like √n, so the cut means the same at any n.
     ward_distance_factor: float = 0.07
-    # Ward holds an n² distance matrix (20,000 texts ≈ 1.6 GB): larger inputs are fitted on
-    # a seeded sample of this size, the rest assigned to the nearest centroid.
+    # UMAP and Ward take more than linear time: larger inputs are fitted on a seeded sample
+    # of this size, the rest assigned to the nearest centroid.
     max_fit_texts: int = 20_000
     umap: UmapConfig = field(default_factory=UmapConfig)
     vectorizer: VectorizerConfig = field(default_factory=VectorizerConfig)
@@ -233,11 +233,34 @@ def ward_distance_threshold(config: ThemeConfig, n_fit: int) -> float:
     return config.ward_distance_factor * math.sqrt(n_fit)
 
 
+class WardCut:
+    """Ward's tree cut at a height, as BERTopic's clusterer (fit() then labels_).
+
+    fastcluster's vector algorithm needs memory linear in the texts; scikit-learn's Ward builds
+    the full distance matrix first (3.2 GB at 20,000 texts). Same tree, same heights.
+    """
+
+    def __init__(self, distance_threshold: float) -> None:
+        self.distance_threshold = distance_threshold
+        self.labels_: np.ndarray = np.empty(0, dtype=np.int64)
+
+    def fit(self, points: np.ndarray) -> WardCut:
+        import fastcluster
+        from scipy.cluster.hierarchy import fcluster
+
+        if len(points) < 2:
+            self.labels_ = np.zeros(len(points), dtype=np.int64)
+            return self
+        tree = fastcluster.linkage_vector(np.asarray(points, dtype=np.float64), method="ward")
+        # fcluster numbers clusters from 1; BERTopic reads -1 as outlier, so start at 0.
+        self.labels_ = fcluster(tree, t=self.distance_threshold, criterion="distance").astype(np.int64) - 1
+        return self
+
+
 def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
     """A BERTopic whose every stage is an explicit, seeded component."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
@@ -252,9 +275,7 @@ def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
     )
     # BERTopic accepts any clusterer with fit() and labels_; Ward labels every text, so
     # there are no outliers to reduce. Ward needs euclidean distances: UMAP's output space.
-    cluster_model = AgglomerativeClustering(
-        n_clusters=None, linkage="ward", distance_threshold=ward_distance_threshold(config, n_texts)
-    )
+    cluster_model = WardCut(ward_distance_threshold(config, n_texts))
     analyzer = KeywordAnalyzer(
         stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
         ngram_range=(int(config.vectorizer.ngram_range[0]), int(config.vectorizer.ngram_range[1])),
