@@ -22,6 +22,7 @@ from nlp.embeddings import Embedder, load_embedder, text_hash
 from nlp.themes import (
     ThemeConfig,
     ThemeFit,
+    WardCut,
     assign_to_themes,
     fit_sample_indices,
     fit_themes,
@@ -313,3 +314,17 @@ def test_key_phrases_make_distinct_labels_and_the_representative_is_the_closest_
         assert similarity[row.representative] >= max(similarity.values()) - 1e-5
     # Without key phrases the labels still come from the members (keywords + shared phrase).
     assert describe_themes(texts, embeddings, fit.assignments, theme_config)["label"].is_unique
+
+
+def test_ward_cut_gives_scikit_learns_ward_clusters() -> None:
+    """fastcluster's memory-light Ward must cut into the same clusters as scikit-learn's."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import adjusted_rand_score
+
+    points = np.random.default_rng(3).normal(size=(600, 5))
+    ours = WardCut(distance_threshold=4.0).fit(points).labels_
+    reference = AgglomerativeClustering(n_clusters=None, linkage="ward", distance_threshold=4.0).fit(points)
+    assert ours.min() == 0  # BERTopic reads -1 as an outlier
+    assert len(set(ours.tolist())) == reference.n_clusters_ > 1
+    assert adjusted_rand_score(ours, reference.labels_) == 1.0
+    assert WardCut(distance_threshold=4.0).fit(points[:1]).labels_.tolist() == [0]
