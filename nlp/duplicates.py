@@ -5,9 +5,9 @@ duplicates. Two kinds:
 
 - exact: the same text once normalised (case, Unicode form, whitespace, punctuation, a
   leading "RT @handle:" and @mentions, links, redaction placeholders such as "[PERSON]").
-- near: MinHash LSH (datasketch) over word 3-gram shingles (character 3-grams for Chinese
-  and Japanese), each candidate pair confirmed by its true Jaccard similarity
-  ≥ `near_threshold`; texts with fewer than `min_shingles` shingles are matched exactly only.
+- near: MinHash LSH over word 3-gram shingles (character 3-grams for Chinese and Japanese),
+  each candidate pair confirmed by its true Jaccard similarity ≥ `near_threshold`; texts with
+  fewer than `min_shingles` shingles are matched exactly only.
 
 Matching text is not enough: different customers often describe the same problem in the same
 words ("I was charged twice for my order."), and each of them counts. A later item is a
@@ -17,23 +17,38 @@ duplicate of an earlier one only when it is a repost ("RT @…"), comes from the
 `unrelated_window_days` of it: form letters circulate in bursts, while the same long wording
 months apart is two customers who happen to agree.
 
-Groups are closed transitively; the canonical item of a group is the earliest received (ties:
-larger reach, then the smaller feedback_id), so the result does not depend on input order.
-MinHash permutations are seeded, so runs are deterministic.
+Items are taken in order (earliest received; ties: larger reach, then the smaller feedback_id)
+and each is compared with the items before it only: an exact copy joins the earliest earlier
+item with its text that it may copy; any other item with enough shingles links to each of its
+`max_candidates` best LSH candidates among the earlier non-copies that passes the checks.
+Groups are the links closed transitively, and a group's canonical item is its earliest.
+
+Because an item's links depend only on the items before it, marking can be incremental with
+the same result as marking everything at once: `item_keys` are computed once per item, and
+`link_duplicates` decides a batch of items against the earlier ones the caller passes in
+(pipelines/duplicate_marking.py keeps them in the warehouse). MinHash permutations are seeded,
+so runs are deterministic.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
 
 DUPLICATE_COLUMNS = ["feedback_id", "canonical_id", "duplicate_kind", "similarity"]
+KEY_COLUMNS = ["norm_hash", "is_repost", "n_words", "n_shingles", "bands"]
+DECISION_COLUMNS = ["feedback_id", "exact_of"]
+LINK_COLUMNS = ["feedback_id", "linked_id", "similarity"]
 _REPOST_PREFIX = re.compile(r"^\s*RT\s+@\w+:?\s*", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
@@ -61,6 +76,10 @@ class DuplicateConfig:
     unrelated_window_days: float = 14.0
     seed: int = 7
 
+    def fingerprint(self) -> str:
+        """Changes whenever any setting does: stored keys and decisions are then recomputed."""
+        return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
 
 def normalise_for_duplicates(text: object) -> str:
     """The comparison form: NFKC, lower case, no repost prefix, mentions, links or placeholders;
@@ -82,30 +101,100 @@ def shingles(normalised: str, size: int) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def _hash32(value: bytes) -> int:
-    # CRC-32: deterministic across processes (unlike hash()) and several times faster than
-    # datasketch's default SHA-1; MinHash keeps 32 bits anyway, and pairs are verified exactly.
-    return zlib.crc32(value)
+
+def _word_count(normalised: str) -> int:
+    # Chinese/Japanese have no spaces: count two characters as a word.
+    return len(normalised.replace(" ", "")) // 2 if _CJK.search(normalised) else len(normalised.split())
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+# --- keys: computed once per item ------------------------------------------------------
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)  # the smaller position (earlier item) wins
+_MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+_FOLD_PRIME = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime, to fold a band's rows into one key
+_SIGNATURE_BLOCK = 200_000  # shingles hashed at once: bounds the (shingles x permutations) array
 
 
-def _order(items: pd.DataFrame) -> pd.DataFrame:
-    """Items sorted so position 0 of any group is its canonical: earliest, widest reach, smallest id."""
+def _permutations(config: DuplicateConfig) -> tuple[np.ndarray, np.ndarray]:
+    generator = np.random.RandomState(config.seed)
+    a = generator.randint(1, int(_MERSENNE_PRIME), size=config.num_perm, dtype=np.uint64)
+    b = generator.randint(0, int(_MERSENNE_PRIME), size=config.num_perm, dtype=np.uint64)
+    return a, b
+
+
+def minhash_signatures(shingle_sets: list[set[str]], config: DuplicateConfig) -> np.ndarray:
+    """One row of `num_perm` minimum hashes per non-empty shingle set (empty sets: all _MAX_HASH).
+
+    Shingles are hashed with CRC-32 (deterministic across processes, unlike hash()); the
+    permutations are (a*h + b) mod 2^61-1, seeded, vectorised over blocks of items."""
+    a, b = _permutations(config)
+    signatures = np.full((len(shingle_sets), config.num_perm), _MAX_HASH, dtype=np.uint64)
+    sizes = np.array([len(s) for s in shingle_sets], dtype=np.int64)
+    hashes = np.fromiter(
+        (zlib.crc32(s.encode("utf-8")) for shingle_set in shingle_sets for s in shingle_set),
+        dtype=np.uint64, count=int(sizes.sum()),
+    )
+    ends = np.cumsum(sizes)
+    row = 0
+    while row < len(shingle_sets):
+        # Rows [row, last) whose shingles fit one block (at least one row).
+        first_shingle = ends[row] - sizes[row]
+        last = max(row + 1, int(np.searchsorted(ends, first_shingle + _SIGNATURE_BLOCK, side="right")))
+        block_sizes = sizes[row:last]
+        block = hashes[first_shingle : ends[last - 1]]
+        if len(block):
+            with np.errstate(over="ignore"):
+                permuted = ((block[:, None] * a + b) % _MERSENNE_PRIME) & _MAX_HASH
+            filled = np.flatnonzero(block_sizes)
+            starts = (np.cumsum(block_sizes) - block_sizes)[filled]
+            signatures[row + filled] = np.minimum.reduceat(permuted, starts, axis=0)
+        row = last
+    return signatures
+
+
+def band_keys(signatures: np.ndarray, config: DuplicateConfig) -> np.ndarray:
+    """(items, lsh_bands) int64 keys: two items share a key when a whole band of rows agrees."""
+    keys = np.empty((len(signatures), config.lsh_bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(config.lsh_bands):
+            key = np.full(len(signatures), np.uint64(band + 1) * _FOLD_PRIME, dtype=np.uint64)
+            for column in range(band * config.lsh_rows, (band + 1) * config.lsh_rows):
+                key = (key ^ signatures[:, column]) * _FOLD_PRIME
+            keys[:, band] = key
+    return keys.view(np.int64)
+
+
+def _norm_hash(normalised: str) -> int | None:
+    if not normalised:
+        return None  # empty texts are never duplicates
+    return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+def item_keys(texts: Iterable[object], config: DuplicateConfig) -> pd.DataFrame:
+    """Per text, what marking compares: norm_hash (64-bit hash of the comparison form; None for
+    empty text), is_repost, n_words, n_shingles and its LSH band keys (empty below min_shingles)."""
+    texts = list(texts)
+    normalised = [normalise_for_duplicates(text) for text in texts]
+    shingle_sets = [shingles(text, config.shingle_words) for text in normalised]
+    banded = [i for i, s in enumerate(shingle_sets) if len(s) >= config.min_shingles]
+    keys = band_keys(minhash_signatures([shingle_sets[i] for i in banded], config), config)
+    bands: list[list[int]] = [[] for _ in texts]
+    for row, i in enumerate(banded):
+        bands[i] = keys[row].tolist()
+    return pd.DataFrame({
+        "norm_hash": pd.array([_norm_hash(text) for text in normalised], dtype="Int64"),
+        "is_repost": [isinstance(text, str) and bool(_REPOST_PREFIX.match(text)) for text in texts],
+        "n_words": [_word_count(text) for text in normalised],
+        "n_shingles": [len(s) for s in shingle_sets],
+        "bands": bands,
+    })
+
+
+# --- decisions: each item against the items before it ---------------------------------
+
+
+def order_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Items in marking order: earliest received, then widest reach, then smallest feedback_id."""
     reach = pd.to_numeric(items["reach"], errors="coerce").fillna(0) if "reach" in items else 0
     return (
         items.assign(
@@ -120,30 +209,27 @@ def _order(items: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Item:
-    normalised: str
+    feedback_id: str
+    text: object
     customer: str | None
     is_repost: bool
     is_long: bool
     received: pd.Timestamp
 
 
-def _items(ordered: pd.DataFrame, config: DuplicateConfig) -> list[_Item]:
+def _described(ordered: pd.DataFrame, config: DuplicateConfig) -> list[_Item]:
     customers = ordered["customer_id"].tolist() if "customer_id" in ordered else [None] * len(ordered)
-    result = []
-    for text, customer, received in zip(ordered["text"], customers, ordered["_received"], strict=True):
-        normalised = normalise_for_duplicates(text)
-        # Chinese/Japanese have no spaces: count two characters as a word.
-        words = len(normalised.replace(" ", "")) // 2 if _CJK.search(normalised) else len(normalised.split())
-        result.append(
-            _Item(
-                normalised,
-                str(customer) if customer is not None and not pd.isna(customer) and str(customer) else None,
-                isinstance(text, str) and bool(_REPOST_PREFIX.match(text)),
-                words >= config.min_words_unrelated,
-                received,
-            )
+    return [
+        _Item(
+            feedback_id, text,
+            str(customer) if customer is not None and not pd.isna(customer) and str(customer) else None,
+            bool(is_repost), int(n_words) >= config.min_words_unrelated, received,
         )
-    return result
+        for feedback_id, text, customer, is_repost, n_words, received in zip(
+            ordered["_id"], ordered["text"], customers, ordered["is_repost"], ordered["n_words"],
+            ordered["_received"], strict=True,
+        )
+    ]
 
 
 def _may_duplicate(later: _Item, earlier: _Item, window: pd.Timedelta) -> bool:
@@ -153,69 +239,143 @@ def _may_duplicate(later: _Item, earlier: _Item, window: pd.Timedelta) -> bool:
     return later.is_repost or same_customer or (later.is_long and later.received - earlier.received <= window)
 
 
-def _join_near_duplicates(
-    positions: list[int],
-    shingle_sets: list[set[str]],
-    described: list[_Item],
-    groups: _UnionFind,
-    config: DuplicateConfig,
-) -> None:
-    """Union near-duplicates among `positions`: LSH candidates, confirmed by true Jaccard.
+@dataclass
+class _Heads:
+    """The items heading one comparison text, in order, for the exact-copy rules."""
 
-    Two guards keep thousands of edited copies of one template from turning quadratic: an
-    item already joined to a group does not query the index (an item still on its own that is
-    similar to it finds it by its own query), and a query checks only its `max_candidates`
-    candidates with the highest MinHash-estimated similarity.
+    ids: list[str] = field(default_factory=list)
+    received: list[pd.Timestamp] = field(default_factory=list)
+    first_by_customer: dict[str, int] = field(default_factory=dict)
+
+    def add(self, item: _Item) -> None:
+        if item.customer is not None:
+            self.first_by_customer.setdefault(item.customer, len(self.ids))
+        self.ids.append(item.feedback_id)
+        self.received.append(item.received)
+
+    def copied_by(self, item: _Item, window: pd.Timedelta) -> str | None:
+        """The earliest head `item` may copy (see _may_duplicate), or None."""
+        found = []
+        if item.is_repost and self.ids:
+            found.append(0)
+        if item.customer is not None and item.customer in self.first_by_customer:
+            found.append(self.first_by_customer[item.customer])
+        if item.is_long:
+            soon_after = bisect_left(self.received, item.received - window)
+            if soon_after < len(self.ids):
+                found.append(soon_after)
+        return self.ids[min(found)] if found else None
+
+
+class _ShingleCache:
+    def __init__(self, config: DuplicateConfig) -> None:
+        self.size = config.shingle_words
+        self.sets: dict[str, set[str]] = {}
+
+    def of(self, item: _Item) -> set[str]:
+        if item.feedback_id not in self.sets:
+            self.sets[item.feedback_id] = shingles(normalise_for_duplicates(item.text), self.size)
+        return self.sets[item.feedback_id]
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def link_duplicates(
+    earlier: pd.DataFrame | None, deciding: pd.DataFrame, config: DuplicateConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Decide each `deciding` item, in order, against the items before it.
+
+    Both frames have feedback_id, text, received_at, customer_id, reach and the KEY_COLUMNS;
+    `earlier` holds items decided before, all of them earlier in order than every deciding
+    item, with exact_of (None: the item heads its text). It must include, for each norm_hash
+    of a deciding item, the first earlier head per customer and every earlier head received
+    within unrelated_window_days before the first deciding item, and every earlier head that
+    shares a band key with a deciding item; more items do no harm.
+
+    Returns the decisions (DECISION_COLUMNS: exact_of the head an item copies, or None) and
+    the near links (LINK_COLUMNS: from a deciding item to an earlier head, with their Jaccard
+    similarity), both in marking order.
     """
     window = pd.Timedelta(days=config.unrelated_window_days)
-    candidates = [p for p in positions if len(shingle_sets[p]) >= config.min_shingles]
-    if len(candidates) < 2:
-        return
-    signatures = MinHash.bulk(
-        [[s.encode("utf-8") for s in shingle_sets[p]] for p in candidates],
-        num_perm=config.num_perm,
-        seed=config.seed,
-        hashfunc=_hash32,
-    )
-    lsh = MinHashLSH(num_perm=config.num_perm, params=(config.lsh_bands, config.lsh_rows))
-    row_of = {p: row for row, p in enumerate(candidates)}
-    hash_values = np.array([signature.hashvalues for signature in signatures])
-    for p, signature in zip(candidates, signatures, strict=True):
-        lsh.insert(p, signature, check_duplication=False)
-    for p, signature in zip(candidates, signatures, strict=True):
-        if groups.find(p) != p:
+    heads: dict[int, _Heads] = {}
+    band_index: dict[int, list[int]] = {}  # band key -> positions in `comparable`
+    comparable: list[_Item] = []  # heads with enough shingles, in order
+    cache = _ShingleCache(config)
+
+    def add_head(item: _Item, norm_hash: object, bands: list[int]) -> None:
+        if not pd.isna(norm_hash):
+            heads.setdefault(int(norm_hash), _Heads()).add(item)
+        if len(bands):
+            for key in bands:
+                band_index.setdefault(int(key), []).append(len(comparable))
+            comparable.append(item)
+
+    if earlier is not None and len(earlier):
+        ordered_earlier = order_items(earlier[earlier["exact_of"].isna()])
+        for item, norm_hash, bands in zip(
+            _described(ordered_earlier, config), ordered_earlier["norm_hash"], ordered_earlier["bands"], strict=True
+        ):
+            add_head(item, norm_hash, bands)
+
+    ordered = order_items(deciding)
+    exact_of: list[str | None] = []
+    links: list[tuple[str, str, float]] = []
+    for item, norm_hash, bands in zip(_described(ordered, config), ordered["norm_hash"], ordered["bands"], strict=True):
+        group = None if pd.isna(norm_hash) else heads.get(int(norm_hash))
+        head = group.copied_by(item, window) if group else None
+        exact_of.append(head)
+        if head is not None:
             continue
-        for q in _best_candidates(p, lsh.query(signature), row_of, hash_values, config.max_candidates):
-            if groups.find(q) == groups.find(p):
-                continue
-            earlier, later = min(p, q), max(p, q)
-            a, b = shingle_sets[p], shingle_sets[q]
-            similar = len(a & b) / len(a | b) >= config.near_threshold
-            if similar and _may_duplicate(described[later], described[earlier], window):
-                groups.union(p, q)
+        if len(bands):
+            # Most band keys shared first; ties: the earlier item first.
+            shared = Counter(position for key in bands for position in band_index.get(int(key), ()))
+            best = sorted(shared, key=lambda position: (-shared[position], position))[: config.max_candidates]
+            for position in best:
+                candidate = comparable[position]
+                similarity = jaccard(cache.of(item), cache.of(candidate))
+                if similarity >= config.near_threshold and _may_duplicate(item, candidate, window):
+                    links.append((item.feedback_id, candidate.feedback_id, round(similarity, 4)))
+        add_head(item, norm_hash, bands)
+    decisions = pd.DataFrame({"feedback_id": ordered["_id"].to_numpy(), "exact_of": exact_of})
+    return decisions, pd.DataFrame(links, columns=LINK_COLUMNS)
 
 
-def _best_candidates(
-    p: int, found: list[int], row_of: dict[int, int], hash_values: np.ndarray, limit: int
-) -> list[int]:
-    """`found` without p, most similar first (estimated from signatures; ties: earlier first)."""
-    others = np.array(sorted(q for q in found if q != p), dtype=np.int64)
-    if len(others) <= 1:
-        return others.tolist()
-    rows = np.array([row_of[q] for q in others])
-    estimated = (hash_values[rows] == hash_values[row_of[p]]).mean(axis=1)
-    order = np.lexsort((others, -estimated))  # stable and deterministic
-    return others[order[:limit]].tolist()
+# --- groups --------------------------------------------------------------------------
+
+
+def canonical_ids(edges: pd.DataFrame, order: pd.DataFrame) -> pd.DataFrame:
+    """Close (feedback_id, linked_id) edges into groups; each member's canonical_id is its
+    group's earliest item in marking order. `order` has feedback_id, received_at and reach for
+    every item in an edge. One row per non-canonical member: feedback_id, canonical_id."""
+    ordered_ids = order_items(order)["_id"].tolist()
+    position = {feedback_id: i for i, feedback_id in enumerate(ordered_ids)}
+    parent = list(range(len(ordered_ids)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in zip(edges["feedback_id"].astype(str), edges["linked_id"].astype(str), strict=True):
+        root_a, root_b = find(position[a]), find(position[b])
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)  # the earlier item heads the group
+    members = [(feedback_id, ordered_ids[find(i)]) for i, feedback_id in enumerate(ordered_ids) if find(i) != i]
+    return pd.DataFrame(members, columns=["feedback_id", "canonical_id"])
 
 
 def find_duplicates(items: pd.DataFrame, config: DuplicateConfig | None = None) -> pd.DataFrame:
     """One row per item: feedback_id, canonical_id, duplicate_kind, similarity.
 
     `items` has feedback_id, text, received_at and optionally customer_id and reach. A
-    duplicate's canonical_id is the earliest item of its group, duplicate_kind is "exact" or
-    "near" and similarity the Jaccard similarity of its shingles to the canonical's (1.0 for
-    exact). Canonical and unique items have canonical_id = feedback_id, duplicate_kind None
-    and similarity NaN. Rows come back in input order.
+    duplicate's canonical_id is the earliest item of its group, duplicate_kind is "exact" (the
+    same comparison text as the canonical) or "near", and similarity the Jaccard similarity of
+    its shingles to the canonical's (1.0 for exact). Canonical and unique items have
+    canonical_id = feedback_id, duplicate_kind None and similarity NaN. Rows come back in
+    input order. The whole of marking in memory; the pipeline marks incrementally instead.
     """
     config = config or DuplicateConfig()
     missing = {"feedback_id", "text", "received_at"} - set(items.columns)
@@ -227,60 +387,40 @@ def find_duplicates(items: pd.DataFrame, config: DuplicateConfig | None = None) 
         return pd.DataFrame(
             {c: pd.Series(dtype="float64" if c == "similarity" else "object") for c in DUPLICATE_COLUMNS}
         )
-
-    ordered = _order(items)
-    described = _items(ordered, config)
-    normalised = [item.normalised for item in described]
-
-    window = pd.Timedelta(days=config.unrelated_window_days)
-    groups = _UnionFind(len(ordered))
-    heads_by_text: dict[str, list[int]] = {}  # earliest item of each exact group, per text
-    representatives: list[int] = []
-    for position, item in enumerate(described):
-        if not item.normalised:
-            continue
-        heads = heads_by_text.setdefault(item.normalised, [])
-        head = next((h for h in heads if _may_duplicate(item, described[h], window)), None)
-        if head is None:
-            heads.append(position)
-            representatives.append(position)
-        else:
-            groups.union(head, position)
-
-    shingle_sets = [shingles(text, config.shingle_words) for text in normalised]
-    _join_near_duplicates(representatives, shingle_sets, described, groups, config)
-
-    return _result(ordered, items, normalised, shingle_sets, groups)
+    described = pd.concat(
+        [items.reset_index(drop=True), item_keys(items["text"], config)], axis=1
+    ).assign(feedback_id=lambda frame: frame["feedback_id"].astype(str))
+    decisions, links = link_duplicates(None, described, config)
+    copies = decisions.dropna(subset=["exact_of"]).rename(columns={"exact_of": "linked_id"})
+    groups = canonical_ids(pd.concat([copies, links[["feedback_id", "linked_id"]]]), described)
+    groups = groups.merge(described[["feedback_id", "text", "norm_hash"]], on="feedback_id").merge(
+        described[["feedback_id", "text", "norm_hash"]].add_prefix("canonical_").rename(
+            columns={"canonical_feedback_id": "canonical_id"}
+        ),
+        on="canonical_id",
+    )
+    groups["duplicate_kind"], groups["similarity"] = membership_kinds(groups, config)
+    result = described[["feedback_id"]].merge(groups, on="feedback_id", how="left")
+    result["canonical_id"] = result["canonical_id"].fillna(result["feedback_id"])
+    result["duplicate_kind"] = result["duplicate_kind"].astype(object).where(result["duplicate_kind"].notna(), None)
+    result["feedback_id"] = items["feedback_id"].to_numpy()
+    return result[DUPLICATE_COLUMNS]
 
 
-def _result(
-    ordered: pd.DataFrame,
-    items: pd.DataFrame,
-    normalised: list[str],
-    shingle_sets: list[set[str]],
-    groups: _UnionFind,
-) -> pd.DataFrame:
-    ids = ordered["_id"].tolist()
-    canonical_ids, kinds, similarities = [], [], []
-    for position in range(len(ordered)):
-        root = groups.find(position)
-        if root == position:
-            canonical_ids.append(ids[position])
-            kinds.append(None)
-            similarities.append(np.nan)
-            continue
-        canonical_ids.append(ids[root])
-        if normalised[position] == normalised[root]:
+def membership_kinds(members: pd.DataFrame, config: DuplicateConfig) -> tuple[list[str], list[float]]:
+    """duplicate_kind and similarity of each member (columns text, norm_hash, canonical_text,
+    canonical_norm_hash): exact when its comparison text is the canonical's, else near with
+    the Jaccard similarity of their shingles."""
+    kinds, similarities = [], []
+    for text, norm_hash, canonical_text, canonical_hash in zip(
+        members["text"], members["norm_hash"], members["canonical_text"], members["canonical_norm_hash"], strict=True
+    ):
+        if not pd.isna(norm_hash) and norm_hash == canonical_hash:
             kinds.append("exact")
             similarities.append(1.0)
-        else:
-            a, b = shingle_sets[position], shingle_sets[root]
-            kinds.append("near")
-            similarities.append(round(len(a & b) / len(a | b), 4) if a | b else 0.0)
-    by_id = pd.DataFrame(
-        {"feedback_id": ids, "canonical_id": canonical_ids, "duplicate_kind": kinds, "similarity": similarities}
-    ).set_index("feedback_id")
-    result = by_id.loc[items["feedback_id"].astype(str)].reset_index()
-    result["feedback_id"] = items["feedback_id"].to_numpy()
-    result["duplicate_kind"] = result["duplicate_kind"].astype(object).where(result["duplicate_kind"].notna(), None)
-    return result[DUPLICATE_COLUMNS]
+            continue
+        own = shingles(normalise_for_duplicates(text), config.shingle_words)
+        theirs = shingles(normalise_for_duplicates(canonical_text), config.shingle_words)
+        kinds.append("near")
+        similarities.append(round(jaccard(own, theirs), 4))
+    return kinds, similarities

@@ -29,6 +29,7 @@ from nlp.config import load_nlp_config
 from pipelines import alerts, compute, insights_step, planning, progress, reference, steps, taxonomy
 from pipelines.compute import MapBatches, R, map_in_process
 from pipelines.connectors.base import SourceConfig
+from pipelines.duplicate_marking import mark_duplicates
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import Settings, get_settings
 from pipelines.warehouse.db import (
@@ -145,7 +146,7 @@ def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
         enriched = steps.enrich_segments(
             con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
         )
-        exact, near = steps.mark_duplicates(con, config.duplicates)
+        exact, near = mark_duplicates(con, config.duplicates)
     return asdict(steps.EnrichReport(enriched, exact, near))
 
 

@@ -10,6 +10,7 @@ stores which items mention which campaign and what confused customers; the marts
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from insights.promotions import (
 )
 from pipelines.connectors.base import QuarantinedRecord, payload_json
 from pipelines.connectors.campaigns import CampaignRecord, read_campaigns
-from pipelines.warehouse.db import identifier, land_quarantine, read_sql
+from pipelines.warehouse.db import fetch_row, identifier, land_quarantine, read_sql
 
 LANDING_TABLE_SQL = """
     CREATE OR REPLACE TEMP TABLE campaign_landing (
@@ -121,6 +122,7 @@ def land_campaigns(con: duckdb.DuckDBPyConnection, path: Path, landed_at: dateti
 class PromotionMatchReport:
     campaigns: int
     items_in_windows: int
+    items_checked_now: int  # new, changed or gone items (all of them when the fingerprint changed)
     mentions: int  # (campaign, item) pairs
     campaign_segments: int
     confused_segments: int
@@ -130,27 +132,39 @@ CAMPAIGNS_SQL = """
     SELECT campaign_id, name, promo_code, start_date, end_date, terms
     FROM stg_campaigns ORDER BY start_date, campaign_id
 """
-ITEMS_IN_WINDOWS_SQL = """
-    SELECT stg.feedback_id, stg.received_at, stg.text
+# Items new, changed or gone since they were last looked at.
+CHANGED_ITEMS_SQL = """
+    CREATE OR REPLACE TEMP TABLE promotion_changes AS
+    SELECT stg.feedback_id FROM stg_feedback AS stg
+    ANTI JOIN promotion_checked_items AS checked USING (feedback_id, content_hash)
+    UNION
+    SELECT checked.feedback_id FROM promotion_checked_items AS checked
+    ANTI JOIN stg_feedback AS stg USING (feedback_id)
+"""
+IN_WINDOWS = """
     FROM stg_feedback AS stg
     WHERE EXISTS (
         SELECT 1 FROM promotion_windows AS w
         WHERE CAST(stg.received_at AS DATE) BETWEEN w.window_start AND w.window_end
     )
-    ORDER BY stg.feedback_id
 """
+COUNT_ITEMS_IN_WINDOWS_SQL = "SELECT count(*)" + IN_WINDOWS
+ITEMS_IN_WINDOWS_SQL = (
+    "SELECT stg.feedback_id, stg.received_at, stg.text" + IN_WINDOWS
+    + " AND stg.feedback_id IN (SELECT feedback_id FROM promotion_changes) ORDER BY stg.feedback_id"
+)
 MENTIONED_SEGMENTS_SQL = """
     SELECT segs.feedback_id, segs.ordinal, segs.text
     FROM nlp_segments AS segs
     JOIN stg_feedback AS stg USING (feedback_id, content_hash)
     WHERE segs.feedback_id IN (SELECT feedback_id FROM promotion_item_matches)
+      AND segs.feedback_id IN (SELECT feedback_id FROM promotion_changes)
     ORDER BY segs.feedback_id, segs.ordinal
 """
 
 
-def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Replace every row of a match table (named in code, never by users) with ``frame``."""
-    con.execute("DELETE FROM " + identifier(table))
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Add ``frame``'s rows to a match table (named in code, never by users)."""
     con.register("new_rows", frame)
     try:
         con.execute("INSERT INTO " + identifier(table) + " BY NAME SELECT * FROM new_rows")
@@ -158,9 +172,27 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
         con.unregister("new_rows")
 
 
+def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.execute("DELETE FROM " + identifier(table))
+    _insert_rows(con, table, frame)
+
+
+def _fingerprint(campaigns: pd.DataFrame, config: PromotionConfig) -> str:
+    """Changes when the calendar or the settings do (sets sorted: their order varies by process)."""
+    settings = json.dumps(
+        asdict(config), sort_keys=True, default=lambda value: sorted(value) if isinstance(value, frozenset) else str(value)
+    )
+    return hashlib.sha1((settings + campaigns.to_json(orient="records", date_format="iso")).encode()).hexdigest()[:16]
+
+
 def match_promotions(con: duckdb.DuckDBPyConnection, config: PromotionConfig) -> PromotionMatchReport:
-    """Recompute which current items mention which campaign, and their confusion types."""
+    """Bring the mention and confusion rows up to date: only items new, changed or gone since
+    the last run are looked at, unless the calendar or the settings changed.
+
+    Whether an item mentions a campaign depends on nothing but its text, its date, the
+    calendar and the settings, so the rows of unchanged items stay valid."""
     campaigns = con.execute(CAMPAIGNS_SQL).df()
+    fingerprint = _fingerprint(campaigns, config)
     _replace_rows(
         con,
         "promotion_confusion_types",
@@ -173,16 +205,32 @@ def match_promotions(con: duckdb.DuckDBPyConnection, config: PromotionConfig) ->
         ),
     )
     _replace_rows(con, "promotion_windows", campaign_windows(campaigns, config)[WINDOW_COLUMNS])
+    if fetch_row(con, "SELECT count(*) FROM promotion_checked_items WHERE fingerprint <> ?", [fingerprint])[0]:
+        for table in ("promotion_checked_items", "promotion_item_matches", "promotion_segment_matches"):
+            con.execute("DELETE FROM " + identifier(table))
+    con.execute(CHANGED_ITEMS_SQL)
+    for table in ("promotion_checked_items", "promotion_item_matches", "promotion_segment_matches"):
+        con.execute("DELETE FROM " + identifier(table) + " WHERE feedback_id IN (SELECT feedback_id FROM promotion_changes)")
     items = con.execute(ITEMS_IN_WINDOWS_SQL).df()
-    _replace_rows(con, "promotion_item_matches", find_mentions(items, campaigns, config)[MENTION_COLUMNS])
+    mentions = find_mentions(items, campaigns, config)[MENTION_COLUMNS]
+    _insert_rows(con, "promotion_item_matches", mentions)
     segments = con.execute(MENTIONED_SEGMENTS_SQL).df()
-    mentions = con.execute("SELECT * FROM promotion_item_matches").df()
-    matched = campaign_segments(segments, mentions, campaigns, config)
-    _replace_rows(con, "promotion_segment_matches", matched[CAMPAIGN_SEGMENT_COLUMNS])
+    _insert_rows(
+        con, "promotion_segment_matches", campaign_segments(segments, mentions, campaigns, config)[CAMPAIGN_SEGMENT_COLUMNS]
+    )
+    con.execute(
+        """INSERT INTO promotion_checked_items
+           SELECT feedback_id, content_hash, ? FROM stg_feedback SEMI JOIN promotion_changes USING (feedback_id)""",
+        [fingerprint],
+    )
+    checked_now = fetch_row(con, "SELECT count(*) FROM promotion_changes")[0]
     return PromotionMatchReport(
         campaigns=len(campaigns),
-        items_in_windows=len(items),
-        mentions=len(mentions),
-        campaign_segments=len(matched),
-        confused_segments=int(matched["confusion_types"].map(bool).sum()),
+        items_in_windows=fetch_row(con, COUNT_ITEMS_IN_WINDOWS_SQL)[0],
+        items_checked_now=checked_now,
+        mentions=fetch_row(con, "SELECT count(*) FROM promotion_item_matches")[0],
+        campaign_segments=fetch_row(con, "SELECT count(*) FROM promotion_segment_matches")[0],
+        confused_segments=fetch_row(
+            con, "SELECT count(*) FROM promotion_segment_matches WHERE len(confusion_types) > 0"
+        )[0],
     )

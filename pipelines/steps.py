@@ -24,7 +24,6 @@ import pandas as pd
 
 from insights.score_impact import RESULT_COLUMNS as SCORE_IMPACT_COLUMNS
 from insights.score_impact import score_impact
-from nlp.duplicates import DuplicateConfig, find_duplicates
 from nlp.embeddings import Embedder, text_hash
 from nlp.keyphrases import KeyPhraseConfig
 from nlp.segment import segment_items
@@ -313,22 +312,6 @@ def enrich_segments(
         con.unregister("new_enrichment")
         progress(min(start + NLP_BATCH, len(pending)), len(pending))
     return len(pending)
-
-
-def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | None = None) -> tuple[int, int]:
-    """Group exact and near-duplicate items under their earliest copy; returns (exact, near)."""
-    items = con.execute(
-        """SELECT feedback_id, text, received_at, customer_id,
-                  TRY_CAST(metadata->>'reach' AS DOUBLE) AS reach
-           FROM stg_feedback ORDER BY feedback_id"""
-    ).df()
-    duplicates = find_duplicates(items, config)
-    con.execute("DELETE FROM nlp_duplicates")
-    con.register("new_duplicates", duplicates[["feedback_id", "canonical_id", "duplicate_kind", "similarity"]])
-    con.execute("INSERT INTO nlp_duplicates SELECT * FROM new_duplicates")
-    con.unregister("new_duplicates")
-    kinds = duplicates["duplicate_kind"].value_counts()
-    return int(kinds.get("exact", 0)), int(kinds.get("near", 0))
 
 
 # --- themes --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ planted FALL25 confusion must stand out from the ordinary campaigns)."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from insights.promotions import (
 )
 from pipelines.connectors.base import QuarantinedRecord
 from pipelines.connectors.campaigns import CampaignRecord, read_campaigns
-from pipelines.reference import land_campaigns, load_promotion_config
-from pipelines.settings import get_settings
+from pipelines.reference import land_campaigns, load_promotion_config, match_promotions
+from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse.db import init_schema
 
 FIXTURES = Path(__file__).parent / "fixtures" / "campaigns"
@@ -327,3 +328,50 @@ def test_the_dominant_confusion_types_are_the_planted_ones(story) -> None:
     # Ordinary campaigns draw plain "code not working" questions, hardly any terms confusion.
     others = items[(items["promo_code"] != story["confusing"]["promo_code"]) & (items["confusion_type"] == "eligibility")]
     assert eligibility >= 10 * max(others["count_items"].sum(), 1)
+
+
+# ---------------------------------------------------------------- incremental matching
+
+
+def _match_rows(con: duckdb.DuckDBPyConnection) -> tuple[list, list]:
+    return (
+        con.execute("SELECT * FROM promotion_item_matches ORDER BY ALL").fetchall(),
+        con.execute("SELECT * FROM promotion_segment_matches ORDER BY ALL").fetchall(),
+    )
+
+
+def _matched_from_scratch(con: duckdb.DuckDBPyConnection, config) -> tuple[list, list]:
+    con.execute("DELETE FROM promotion_checked_items")
+    con.execute("DELETE FROM promotion_item_matches")
+    con.execute("DELETE FROM promotion_segment_matches")
+    match_promotions(con, config)
+    return _match_rows(con)
+
+
+def test_a_run_looks_only_at_new_changed_and_gone_items(story_warehouse, tmp_path: Path) -> None:
+    """Incremental matching leaves the rows a full recompute would give, after items leave and
+    come back, and after the calendar changes."""
+    config = load_promotion_config(PROJECT_ROOT / "config" / "promotions.yaml")
+    db = tmp_path / "voc.duckdb"
+    shutil.copyfile(story_warehouse.db_path, db)
+    with duckdb.connect(str(db)) as con:
+        before = _match_rows(con)
+        assert len(before[0]) >= 100
+        assert match_promotions(con, config).items_checked_now == 0  # nothing new since the run
+        con.execute("CREATE TEMP TABLE held_back AS SELECT * FROM raw_records USING SAMPLE 30 PERCENT (reservoir, 1)")
+        con.execute("DELETE FROM raw_records WHERE (source, source_record_id) IN (SELECT (source, source_record_id) FROM held_back)")
+        gone = match_promotions(con, config)
+        assert gone.items_checked_now == con.execute("SELECT count(*) FROM held_back").fetchone()[0]
+        fewer = _match_rows(con)
+        assert 0 < len(fewer[0]) < len(before[0])
+        assert fewer == _matched_from_scratch(con, config)
+
+        con.execute("INSERT INTO raw_records SELECT * FROM held_back")
+        back = match_promotions(con, config)
+        assert back.items_checked_now == gone.items_checked_now
+        assert _match_rows(con) == before
+
+        con.execute("UPDATE raw_campaigns SET terms = terms || ', free gift wrap' WHERE promo_code IS NOT NULL")
+        assert match_promotions(con, config).items_checked_now == con.execute("SELECT count(*) FROM raw_records").fetchone()[0]
+        after_calendar = _match_rows(con)
+        assert after_calendar == _matched_from_scratch(con, config)

@@ -80,11 +80,53 @@ CREATE TABLE IF NOT EXISTS nlp_segment_enrichment (
     key_phrases      VARCHAR[] NOT NULL
 );
 
--- Exact and near duplicates among the current items, recomputed every run.
--- Grain: one row per current feedback item. Key: feedback_id.
+-- Exact and near duplicates among the current items, rewritten every run from the
+-- nlp_duplicate_* tables below. Grain: one row per current feedback item. Key: feedback_id.
 CREATE TABLE IF NOT EXISTS nlp_duplicates (
     feedback_id     VARCHAR PRIMARY KEY,
     canonical_id    VARCHAR NOT NULL,
     duplicate_kind  VARCHAR,
     similarity      DOUBLE
+);
+
+-- Duplicate marking's state (pipelines/duplicate_marking.py): items are compared with the
+-- items before them only, so a run decides the new and changed items and those after them,
+-- and keeps everything earlier.
+
+-- What marking compares, per item version; computed once. `config` is the fingerprint of the
+-- duplicate settings used: when they change, all state is recomputed.
+-- Grain: one row per current feedback item. Key: feedback_id.
+CREATE TABLE IF NOT EXISTS nlp_duplicate_keys (
+    feedback_id   VARCHAR   NOT NULL,
+    content_hash  VARCHAR   NOT NULL,
+    config        VARCHAR   NOT NULL,
+    received_at   TIMESTAMP NOT NULL,
+    reach         DOUBLE    NOT NULL,
+    customer_id   VARCHAR,
+    norm_hash     BIGINT,             -- hash of the comparison text; NULL when it is empty
+    is_repost     BOOLEAN   NOT NULL,
+    n_words       INTEGER   NOT NULL,
+    n_shingles    INTEGER   NOT NULL
+);
+
+-- LSH band keys of the items with enough shingles for near matching.
+-- Grain: one row per item and band key. Key: (feedback_id, band_key).
+CREATE TABLE IF NOT EXISTS nlp_duplicate_bands (
+    feedback_id  VARCHAR NOT NULL,
+    band_key     BIGINT  NOT NULL
+);
+
+-- Each decided item's exact-copy decision: the earlier item it copies, or NULL when it heads
+-- its text. Grain: one row per decided item. Key: feedback_id.
+CREATE TABLE IF NOT EXISTS nlp_duplicate_decisions (
+    feedback_id  VARCHAR NOT NULL,
+    exact_of     VARCHAR
+);
+
+-- Near-duplicate links from an item to earlier items it was confirmed similar to.
+-- Grain: one row per (item, earlier item). Key: (feedback_id, linked_id).
+CREATE TABLE IF NOT EXISTS nlp_duplicate_links (
+    feedback_id  VARCHAR NOT NULL,
+    linked_id    VARCHAR NOT NULL,
+    similarity   DOUBLE  NOT NULL
 );

@@ -48,6 +48,16 @@ CREATE TABLE IF NOT EXISTS promotion_segment_matches (
     PRIMARY KEY (campaign_id, feedback_id, ordinal)
 );
 
+-- promotion_checked_items: the item versions match_promotions has looked at, under the
+-- campaigns and settings of `fingerprint`; only other items are looked at next run, and a new
+-- fingerprint (a changed calendar or config/promotions.yaml) looks at every item again.
+-- Grain: one row per current feedback item. Key: feedback_id.
+CREATE TABLE IF NOT EXISTS promotion_checked_items (
+    feedback_id   VARCHAR NOT NULL,
+    content_hash  VARCHAR NOT NULL,
+    fingerprint   VARCHAR NOT NULL
+);
+
 -- promotion_confusion_types: the confusion types of config/promotions.yaml, for labels and order.
 -- Grain: one row per confusion type. Key: confusion_type.
 CREATE TABLE IF NOT EXISTS promotion_confusion_types (
