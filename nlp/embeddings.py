@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nlp.language import LanguageConfig, detect_languages
 
@@ -143,7 +144,11 @@ class LanguageBridge:
             raise ValueError(f"{len(languages)} languages for {len(e5_vectors)} vectors")
         zero = np.zeros(self.matrix.shape[0], dtype=np.float32)
         shifts = np.array([self.offsets.get(language, zero) for language in languages], dtype=np.float32)
-        mapped = (np.asarray(e5_vectors, dtype=np.float32) - shifts) @ self.matrix
+        # One BLAS thread: OpenBLAS's float sums for this product depend on its thread count,
+        # so a Dask worker (started with one) would map a few ulps off the local run, and a
+        # theme fit can turn on that. The product is small; one thread costs little.
+        with threadpool_limits(limits=1):
+            mapped = (np.asarray(e5_vectors, dtype=np.float32) - shifts) @ self.matrix
         return l2_normalise(self.target_mean + self.spread * (mapped - self.target_mean))
 
     def fingerprint(self) -> str:

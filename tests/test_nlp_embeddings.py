@@ -104,3 +104,16 @@ def test_a_translated_complaint_is_nearest_its_english_original(bridged) -> None
     minilm = load_embedder("minilm")
     raw = minilm.encode(translations["zh"]) @ minilm.encode(english).T
     assert (raw.argmax(axis=1) == np.arange(len(english))).mean() < 1.0
+
+
+def test_bridged_vectors_do_not_depend_on_the_blas_thread_count(bridged) -> None:
+    """Dask workers start with one BLAS thread, the local run with several: the same text must
+    get the same bits either way, or a theme fit can differ between them."""
+    from threadpoolctl import threadpool_limits
+
+    texts = [f"Mi pedido número {i} no ha llegado todavía y nadie me responde" for i in range(40)]
+    with threadpool_limits(limits=2):
+        several = bridged.encode(texts)
+    with threadpool_limits(limits=1):
+        one = bridged.encode(texts)
+    assert np.array_equal(several, one)
