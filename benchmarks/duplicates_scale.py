@@ -139,18 +139,14 @@ def table_of(db: Path) -> list[tuple]:
 
 def agreement(ours: Path, theirs: Path) -> dict[str, Any]:
     """How often two warehouses give an item the same canonical and kind."""
-    import duckdb
-
-    with duckdb.connect(str(ours), read_only=True) as con:
-        con.execute(f"ATTACH '{theirs}' AS theirs (READ_ONLY)")  # a path this script made, not user input
-        same, total, ours_dup, theirs_dup = con.execute(
-            """SELECT count(*) FILTER (a.canonical_id = b.canonical_id
-                                       AND a.duplicate_kind IS NOT DISTINCT FROM b.duplicate_kind),
-                      count(*), count(a.duplicate_kind), count(b.duplicate_kind)
-               FROM nlp_duplicates AS a JOIN theirs.nlp_duplicates AS b USING (feedback_id)"""
-        ).fetchone()
-    return {"items_same": same, "items": total, "duplicates_ours": ours_dup, "duplicates_baseline": theirs_dup,
-            "share_same": round(same / total, 4) if total else None}
+    ours_rows = {row[0]: row[1:3] for row in table_of(ours)}
+    theirs_rows = {row[0]: row[1:3] for row in table_of(theirs)}
+    shared = ours_rows.keys() & theirs_rows.keys()
+    same = sum(ours_rows[feedback_id] == theirs_rows[feedback_id] for feedback_id in shared)
+    return {"items_same": same, "items": len(shared),
+            "duplicates_ours": sum(ours_rows[f][1] is not None for f in shared),
+            "duplicates_baseline": sum(theirs_rows[f][1] is not None for f in shared),
+            "share_same": round(same / len(shared), 4) if shared else None}
 
 
 def main() -> None:
