@@ -51,13 +51,15 @@ def collect(db: Path, samples: Path, sources_yaml: Path) -> int:
     from pipelines.settings import get_settings
     from pipelines.steps import collect_source
     from pipelines.warehouse.db import connect, fetch_row, init_schema
+    from pipelines.worker_pool import on_worker_processes
 
     redact = load_nlp_config(get_settings().nlp_config_path).redact
     landed_at = datetime.now(UTC).replace(tzinfo=None)
+    map_batches = on_worker_processes(os.cpu_count() or 1)
     with connect(db) as con:
         init_schema(con)
         for source in load_sources(write_sources(sources_yaml, samples)):
-            collect_source(con, source, landed_at, redact)
+            collect_source(con, source, landed_at, redact, map_batches)
         return fetch_row(con, "SELECT count(*) FROM stg_feedback")[0]
 
 

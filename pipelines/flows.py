@@ -11,6 +11,7 @@ submitted as tasks to a Dask cluster when the settings choose ``task_runner = "d
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections import deque
@@ -32,6 +33,7 @@ from pipelines.connectors.base import SourceConfig
 from pipelines.duplicate_marking import mark_duplicates
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import Settings, get_settings
+from pipelines.worker_pool import on_worker_processes
 from pipelines.warehouse.db import (
     MODEL_LAYERS,
     apply_layers,
@@ -95,6 +97,15 @@ def batch_mapper() -> MapBatches:
     return map_on_task_runner
 
 
+def cpu_batch_mapper() -> MapBatches:
+    """How a task of this flow runs pure-Python batches (cleaning and redaction, segmenting):
+    as tasks on a Dask cluster, else on worker processes (settings.cpu_workers, default one
+    per core), since in one process they would run on one core."""
+    if batch_mapper() is map_on_task_runner:
+        return map_on_task_runner
+    return on_worker_processes(get_settings().cpu_workers or os.cpu_count() or 1)
+
+
 def map_on_task_runner(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
     """Each batch as a task on the flow's task runner, a few ahead; results in batch order."""
     compute_task = task(fn, cache_policy=NO_CACHE)
@@ -112,7 +123,7 @@ def collect_source(work_db: Path, nlp_config_path: Path, source: SourceConfig, l
     # Retries only here: reading an export is the I/O that can fail transiently.
     redact_config = load_nlp_config(nlp_config_path).redact
     with connect(work_db) as con:
-        report = steps.collect_source(con, source, landed_at, redact_config)
+        report = steps.collect_source(con, source, landed_at, redact_config, cpu_batch_mapper())
     return {**asdict(report), "counts": asdict(report.counts)}
 
 
@@ -120,7 +131,7 @@ def collect_source(work_db: Path, nlp_config_path: Path, source: SourceConfig, l
 def understand(work_db: Path, nlp_config_path: Path) -> dict:
     config = load_nlp_config(nlp_config_path)
     with connect(work_db) as con:
-        report = steps.understand_items(con, config.segment, progress.for_stage("segment"))
+        report = steps.understand_items(con, config.segment, progress.for_stage("segment"), cpu_batch_mapper())
     return asdict(report)
 
 

@@ -160,3 +160,12 @@ def sanitise_rejections(rejected: Sequence[QuarantinedRecord], config: RedactCon
     """Redact personal data from quarantined payloads (they are stored and shown too)."""
     results = redact_batch([r.raw_payload for r in rejected], [None] * len(rejected), config)
     return [replace(r, raw_payload=result.text) for r, result in zip(rejected, results, strict=True)]
+
+
+def sanitise_batch(
+    batch: Sequence[FeedbackRecord | QuarantinedRecord], config: RedactConfig
+) -> tuple[list[FeedbackRecord], list[QuarantinedRecord]]:
+    """A connector's batch, sanitised: its records, then its rejections."""
+    records = sanitise_records([r for r in batch if isinstance(r, FeedbackRecord)], config)
+    rejected = sanitise_rejections([r for r in batch if isinstance(r, QuarantinedRecord)], config)
+    return records, rejected

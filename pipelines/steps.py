@@ -26,7 +26,7 @@ from insights.score_impact import RESULT_COLUMNS as SCORE_IMPACT_COLUMNS
 from insights.score_impact import score_impact
 from nlp.embeddings import Embedder, text_hash
 from nlp.keyphrases import KeyPhraseConfig
-from nlp.segment import segment_items
+from nlp.segment import SegmentConfig, segment_items
 from nlp.sentiment import SentimentModel
 from nlp.redact import RedactConfig
 from nlp.themes import (
@@ -48,10 +48,10 @@ from pipelines.compute import (
     map_in_process,
     similarity_to,
 )
-from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, SourceConfig
+from pipelines.connectors.base import SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.numba_cache import enable_compiled_code_cache
-from pipelines.sanitise import sanitise_records, sanitise_rejections
+from pipelines.sanitise import sanitise_batch
 from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
 
 T = TypeVar("T")
@@ -88,16 +88,20 @@ class SourceReport:
 
 
 def collect_source(
-    con: duckdb.DuckDBPyConnection, source: SourceConfig, landed_at: datetime, redact_config: RedactConfig
+    con: duckdb.DuckDBPyConnection,
+    source: SourceConfig,
+    landed_at: datetime,
+    redact_config: RedactConfig,
+    map_batches: MapBatches = map_in_process,
 ) -> SourceReport:
-    """Read one source through its connector, clean and redact it, and land it, in batches."""
+    """Read one source through its connector, clean and redact it (batches by `map_batches`),
+    and land it, in batches."""
     connector = build_connector(source)
     counts = LandCounts()
     loaded = quarantined = 0
     reasons: dict[str, int] = {}
-    for batch in batched(connector.read(), LANDING_BATCH):
-        records = sanitise_records([r for r in batch if isinstance(r, FeedbackRecord)], redact_config)
-        rejected = sanitise_rejections([r for r in batch if isinstance(r, QuarantinedRecord)], redact_config)
+    batches = ((batch, redact_config) for batch in batched(connector.read(), LANDING_BATCH))
+    for records, rejected in map_batches(sanitise_batch, batches):
         counts = counts + land_records(con, records, landed_at)
         counts = counts + LandCounts(quarantined_new=land_quarantine(con, rejected, landed_at))
         loaded += len(records)
@@ -137,6 +141,7 @@ PENDING_ITEMS_SQL = """
     FROM stg_feedback AS stg
     ANTI JOIN nlp_items USING (feedback_id, content_hash)
 """
+SEGMENT_COLUMNS = ["feedback_id", "content_hash", "ordinal", "text", "char_start", "char_end", "text_hash"]
 PENDING_BATCH_SQL = """
     SELECT feedback_id, content_hash, channel, text, turns, language_hint FROM pending_items
     WHERE position >= ? AND position < ? ORDER BY position
@@ -144,34 +149,30 @@ PENDING_BATCH_SQL = """
 
 
 def understand_items(
-    con: duckdb.DuckDBPyConnection, segment_config: object, progress: Progress = no_progress
+    con: duckdb.DuckDBPyConnection,
+    segment_config: SegmentConfig,
+    progress: Progress = no_progress,
+    map_batches: MapBatches = map_in_process,
 ) -> UnderstandReport:
-    """Split into segments every new or changed item version, in its landed language."""
+    """Split into segments (batches by `map_batches`) every new or changed item version, in
+    its landed language."""
     con.execute(PENDING_ITEMS_SQL)
     pending = fetch_row(con, "SELECT count(*) FROM pending_items")[0]
-    created = 0
-    for start in range(0, pending, NLP_BATCH):
-        batch = con.execute(PENDING_BATCH_SQL, [start, start + NLP_BATCH]).df()
-        # Detected once, while landing (pipelines/sanitise.py), and stored as the hint.
-        batch["language"] = [h if isinstance(h, str) else None for h in batch["language_hint"]]
-        batch["turns"] = [_parse_turns(t) for t in batch["turns"]]
-        segments = segment_items(batch[["feedback_id", "channel", "text", "language", "turns"]], segment_config)
-        segments = segments.merge(batch[["feedback_id", "content_hash"]], on="feedback_id")
-        segments["text_hash"] = [text_hash(t) for t in segments["text"]]
-        per_item = segments.groupby("feedback_id").size()
-        items = batch[["feedback_id", "content_hash", "language"]].assign(
-            count_segments=batch["feedback_id"].map(per_item).fillna(0).astype(int)
-        )
-        con.register("new_segments", segments[
-            ["feedback_id", "content_hash", "ordinal", "text", "char_start", "char_end", "text_hash"]
-        ])
+    batches = (
+        (con.execute(PENDING_BATCH_SQL, [start, start + NLP_BATCH]).df(), segment_config)
+        for start in range(0, pending, NLP_BATCH)
+    )
+    created = done = 0
+    for segments, items in map_batches(segment_batch, batches):
+        con.register("new_segments", segments)
         con.register("new_items", items)
         con.execute("INSERT INTO nlp_segments SELECT * FROM new_segments ON CONFLICT DO NOTHING")
         con.execute("INSERT INTO nlp_items SELECT * FROM new_items ON CONFLICT DO NOTHING")
         con.unregister("new_segments")
         con.unregister("new_items")
         created += len(segments)
-        progress(min(start + NLP_BATCH, pending), pending)
+        done += len(items)
+        progress(done, pending)
     con.execute("DROP TABLE pending_items")
     # Older versions of changed items are no longer current; drop their segments.
     con.execute(
@@ -186,6 +187,21 @@ def understand_items(
         "SELECT (SELECT count(*) FROM nlp_items), (SELECT count(*) FROM nlp_segments)"
     ).fetchall()[0]
     return UnderstandReport(pending, created, items_total, segments_total)
+
+
+def segment_batch(batch: pd.DataFrame, config: SegmentConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A batch of pending items as rows of nlp_segments and of nlp_items."""
+    # Detected once, while landing (pipelines/sanitise.py), and stored as the hint.
+    batch["language"] = [h if isinstance(h, str) else None for h in batch["language_hint"]]
+    batch["turns"] = [_parse_turns(t) for t in batch["turns"]]
+    segments = segment_items(batch[["feedback_id", "channel", "text", "language", "turns"]], config)
+    segments = segments.merge(batch[["feedback_id", "content_hash"]], on="feedback_id")
+    segments["text_hash"] = [text_hash(t) for t in segments["text"]]
+    per_item = segments.groupby("feedback_id").size()
+    items = batch[["feedback_id", "content_hash", "language"]].assign(
+        count_segments=batch["feedback_id"].map(per_item).fillna(0).astype(int)
+    )
+    return segments[SEGMENT_COLUMNS], items
 
 
 def _parse_turns(turns: object) -> list[dict]:
