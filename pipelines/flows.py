@@ -33,7 +33,7 @@ from pipelines.connectors.base import SourceConfig
 from pipelines.duplicate_marking import mark_duplicates
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import Settings, get_settings
-from pipelines.worker_pool import on_worker_processes
+from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 from pipelines.warehouse.db import (
     MODEL_LAYERS,
     apply_layers,
@@ -275,6 +275,7 @@ def voc_pipeline(
         if not report.campaigns["is_found"]:
             logger.warning("no campaign calendar at %s; keeping the campaigns landed before", campaigns_path)
         report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
+        stop_worker_processes()  # the last pure-Python stage: embedding needs the memory and cores
         report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
         report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
         report.themes = timed(

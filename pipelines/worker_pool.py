@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
 from itertools import chain, islice
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, TypeVar
@@ -27,15 +26,15 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 RUN_CHECK_SECONDS = 0.5
+_pools: dict[int, ProcessPoolExecutor] = {}  # by number of workers
 
 
 def on_worker_processes(workers: int) -> MapBatches:
     """A MapBatches that runs batches on `workers` processes; results come in batch order.
 
     A map with fewer batches than 2 × `workers` runs here (a small run never pays for
-    processes). The processes
-    start on first use and serve the rest of this process's life, so a run pays for their
-    imports once. They fork from a fork server, not from the caller, whose Prefect and torch
+    processes). The processes start on first use and serve later maps until
+    `stop_worker_processes`, so a run pays for their imports once. They fork from a fork server, not from the caller, whose Prefect and torch
     threads a fork would copy mid-flight. A few batches per process are in flight, so results
     waiting to be written stay small.
     """
@@ -62,7 +61,7 @@ def on_worker_processes(workers: int) -> MapBatches:
             while in_flight:
                 yield in_flight.popleft().result()
         except BrokenProcessPool:
-            _worker_pool.cache_clear()  # a worker died (killed, out of memory): a retry starts anew
+            _pools.pop(workers, None)  # a worker died (killed, out of memory): a retry starts anew
             raise
         finally:
             for future in in_flight:
@@ -75,13 +74,18 @@ def _in_this_process(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator
     return (fn(*args) for args in batches)
 
 
-@lru_cache(maxsize=None)
 def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    pool = ProcessPoolExecutor(
-        workers, mp_context=get_context("forkserver"), initializer=_exit_with_run, initargs=(os.getpid(),)
-    )
-    atexit.register(pool.shutdown, cancel_futures=True)
-    return pool
+    if workers not in _pools:
+        _pools[workers] = ProcessPoolExecutor(
+            workers, mp_context=get_context("forkserver"), initializer=_exit_with_run, initargs=(os.getpid(),)
+        )
+    return _pools[workers]
+
+
+def stop_worker_processes() -> None:
+    """Stop the processes started so far (a later map starts new ones)."""
+    while _pools:
+        _pools.popitem()[1].shutdown(cancel_futures=True)
 
 
 def _exit_with_run(run_pid: int) -> None:
@@ -96,3 +100,6 @@ def _exit_with_run(run_pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-run", daemon=True).start()
+
+
+atexit.register(stop_worker_processes)

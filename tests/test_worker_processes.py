@@ -24,7 +24,7 @@ from pipelines.compute import MapBatches, map_in_process
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse.db import connect, init_schema, table_fingerprints
-from pipelines.worker_pool import on_worker_processes
+from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 
 from conftest import write_sources_yaml
 
@@ -38,6 +38,9 @@ def test_batches_run_on_other_processes_and_come_back_in_order():
     assert os.getpid() not in pids
     assert len(set(pids)) >= 1
     assert list(map_batches(pow, [(2, n) for n in range(20)])) == [2**n for n in range(20)]
+    stop_worker_processes()
+    assert all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE for pid in pids)
+    assert set(map_batches(os.getpid, [()] * 8)).isdisjoint(pids)  # new processes, started on demand
 
 
 def test_a_few_batches_run_in_this_process():
@@ -69,7 +72,7 @@ def test_collect_and_segment_on_worker_processes_land_what_one_process_lands(
 
 KILLED_PARENT = """
 import os, sys, time
-from pipelines.worker_pool import on_worker_processes
+from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 
 if __name__ == "__main__":
     results = on_worker_processes(2)(time.sleep, [(1,)] * 40)
