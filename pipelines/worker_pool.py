@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from itertools import chain, islice
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,35 +25,39 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 RUN_CHECK_SECONDS = 0.5
+# About what the processes take to start (imports of spaCy and the stage's modules).
+START_AFTER_SECONDS = 5.0
 _pools: dict[int, ProcessPoolExecutor] = {}  # by number of workers
 
 
-def on_worker_processes(workers: int) -> MapBatches:
+def on_worker_processes(workers: int, start_after_seconds: float = START_AFTER_SECONDS) -> MapBatches:
     """A MapBatches that runs batches on `workers` processes; results come in batch order.
 
-    A map with fewer batches than 2 × `workers` runs here (a small run never pays for
-    processes). The processes start on first use and serve later maps until
-    `stop_worker_processes`, so a run pays for their imports once. They fork from a fork server, not from the caller, whose Prefect and torch
-    threads a fork would copy mid-flight. A few batches per process are in flight, so results
-    waiting to be written stay small.
+    Starting the processes costs a few seconds of imports, so a map runs its batches here
+    until they have taken `start_after_seconds`, and only the rest on the processes: a small
+    run never pays for them, a large one barely notices the wait. Once started, they serve
+    later maps at once, until `stop_worker_processes`. They fork from a fork server, not from
+    the caller, whose Prefect and torch threads a fork would copy mid-flight. A few batches
+    per process are in flight, so results waiting to be written stay small.
     """
     if workers <= 1:
         return _in_this_process
 
     def map_batches(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
         pending = iter(batches)
-        head = list(islice(pending, 2 * workers))
-        if len(head) < 2 * workers:
-            # Too few batches to repay the processes' start-up (a few seconds of imports).
-            yield from (fn(*args) for args in head)
-            return
+        began = time.perf_counter()
+        while workers not in _pools and time.perf_counter() - began < start_after_seconds:
+            args = next(pending, None)
+            if args is None:
+                return
+            yield fn(*args)
         # The fork server (started once) imports the first batch function's module; each
         # worker forks with it loaded.
         get_context("forkserver").set_forkserver_preload([fn.__module__])
         pool = _worker_pool(workers)
         in_flight: deque[Future] = deque()
         try:
-            for args in chain(head, pending):
+            for args in pending:
                 in_flight.append(pool.submit(fn, *args))
                 if len(in_flight) >= 2 * workers:
                     yield in_flight.popleft().result()

@@ -33,7 +33,7 @@ TABLES = ["raw_records", "quarantine", "stg_feedback", "nlp_items", "nlp_segment
 
 
 def test_batches_run_on_other_processes_and_come_back_in_order():
-    map_batches = on_worker_processes(2)
+    map_batches = on_worker_processes(2, start_after_seconds=0)
     pids = list(map_batches(os.getpid, [()] * 8))
     assert os.getpid() not in pids
     assert len(set(pids)) >= 1
@@ -43,8 +43,18 @@ def test_batches_run_on_other_processes_and_come_back_in_order():
     assert set(map_batches(os.getpid, [()] * 8)).isdisjoint(pids)  # new processes, started on demand
 
 
-def test_a_few_batches_run_in_this_process():
-    assert list(on_worker_processes(2)(os.getpid, [()] * 3)) == [os.getpid()] * 3
+def test_quick_batches_run_in_this_process_until_starting_processes_would_pay():
+    stop_worker_processes()
+    assert list(on_worker_processes(2)(os.getpid, [()] * 50)) == [os.getpid()] * 50
+    slow = on_worker_processes(2, start_after_seconds=0.3)
+    pids = list(slow(sleep_and_tell_pid, [(0.1,)] * 12))
+    assert pids[0] == os.getpid()
+    assert os.getpid() not in pids[-6:]
+
+
+def sleep_and_tell_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def land_and_segment(db: Path, sources_path: Path, map_batches: MapBatches) -> dict[str, tuple[int, str]]:
@@ -65,7 +75,9 @@ def test_collect_and_segment_on_worker_processes_land_what_one_process_lands(
     monkeypatch.setattr(steps, "NLP_BATCH", 40)
     sources_path = write_sources_yaml(tmp_path / "sources.yaml", small_samples)
     in_process = land_and_segment(tmp_path / "one.duckdb", sources_path, map_in_process)
-    on_workers = land_and_segment(tmp_path / "workers.duckdb", sources_path, on_worker_processes(2))
+    on_workers = land_and_segment(
+        tmp_path / "workers.duckdb", sources_path, on_worker_processes(2, start_after_seconds=0)
+    )
     assert in_process["nlp_segments"][0] > 500
     assert on_workers == in_process
 
@@ -75,7 +87,7 @@ import os, sys, time
 from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 
 if __name__ == "__main__":
-    results = on_worker_processes(2)(time.sleep, [(1,)] * 40)
+    results = on_worker_processes(2, start_after_seconds=0)(time.sleep, [(1,)] * 40)
     next(results)
     print("ready", flush=True)
     next(results)
