@@ -8,12 +8,13 @@ library and psutil, because every worker imports it (to run its start-up functio
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, TypeVar
@@ -25,36 +26,32 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 RUN_CHECK_SECONDS = 0.5
-# About what the processes take to start (imports of spaCy and the stage's modules).
-START_AFTER_SECONDS = 5.0
-_pools: dict[int, ProcessPoolExecutor] = {}  # by number of workers
+# Pools by number of workers: done once every worker of the pool is up.
+_pools: dict[int, Future[ProcessPoolExecutor]] = {}
 
 
-def on_worker_processes(workers: int, start_after_seconds: float = START_AFTER_SECONDS) -> MapBatches:
+def on_worker_processes(workers: int) -> MapBatches:
     """A MapBatches that runs batches on `workers` processes; results come in batch order.
 
-    Starting the processes costs a few seconds of imports, so a map runs its batches here
-    until they have taken `start_after_seconds`, and only the rest on the processes: a small
-    run never pays for them, a large one barely notices the wait. Once started, they serve
-    later maps at once, until `stop_worker_processes`. They fork from a fork server, not from
-    the caller, whose Prefect and torch threads a fork would copy mid-flight. A few batches
-    per process are in flight, so results waiting to be written stay small.
+    Starting the processes takes seconds (spaCy and the stage's imports), so they start on
+    a thread while the map runs its first batches here, and take over once they are up: a
+    small run loses nothing to them. Once up, they serve later maps at once, until
+    `stop_worker_processes`. They fork from a fork server, not from the caller, whose Prefect
+    and torch threads a fork would copy mid-flight. A few batches per process are in flight,
+    so results waiting to be written stay small.
     """
     if workers <= 1:
         return _in_this_process
 
     def map_batches(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
         pending = iter(batches)
-        began = time.perf_counter()
-        while workers not in _pools and time.perf_counter() - began < start_after_seconds:
+        starting = _start_pool(workers, fn.__module__)
+        while not starting.done():
             args = next(pending, None)
             if args is None:
                 return
             yield fn(*args)
-        # The fork server (started once) imports the first batch function's module; each
-        # worker forks with it loaded.
-        get_context("forkserver").set_forkserver_preload([fn.__module__])
-        pool = _worker_pool(workers)
+        pool = starting.result()
         in_flight: deque[Future] = deque()
         try:
             for args in pending:
@@ -73,22 +70,51 @@ def on_worker_processes(workers: int, start_after_seconds: float = START_AFTER_S
     return map_batches
 
 
-def _in_this_process(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
-    return (fn(*args) for args in batches)
-
-
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    if workers not in _pools:
-        _pools[workers] = ProcessPoolExecutor(
-            workers, mp_context=get_context("forkserver"), initializer=_exit_with_run, initargs=(os.getpid(),)
-        )
-    return _pools[workers]
+def start_worker_processes(workers: int, module: str) -> None:
+    """Start `workers` processes with `module` imported, and wait until they are up."""
+    _start_pool(workers, module).result()
 
 
 def stop_worker_processes() -> None:
     """Stop the processes started so far (a later map starts new ones)."""
     while _pools:
-        _pools.popitem()[1].shutdown(cancel_futures=True)
+        starting = _pools.popitem()[1]
+        wait([starting])
+        if starting.exception() is None:
+            starting.result().shutdown(cancel_futures=True)
+
+
+def _in_this_process(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:
+    return (fn(*args) for args in batches)
+
+
+def _start_pool(workers: int, module: str) -> Future[ProcessPoolExecutor]:
+    """The pool of `workers` processes, started on a thread (the first process start waits
+    for the fork server's imports); done once each worker has imported `module`."""
+    if workers not in _pools:
+        starting: Future[ProcessPoolExecutor] = Future()
+
+        def start() -> None:
+            try:
+                # The fork server (started once) imports the module; each worker forks with it loaded.
+                get_context("forkserver").set_forkserver_preload([module])
+                pool = ProcessPoolExecutor(
+                    workers, mp_context=get_context("forkserver"), initializer=_exit_with_run,
+                    initargs=(os.getpid(),),
+                )
+                for up in [pool.submit(_import, module) for _ in range(workers)]:
+                    up.result()
+                starting.set_result(pool)
+            except BaseException as error:  # handed to the map that waits on it
+                starting.set_exception(error)
+
+        threading.Thread(target=start, name="start-worker-processes", daemon=True).start()
+        _pools[workers] = starting
+    return _pools[workers]
+
+
+def _import(module: str) -> None:
+    importlib.import_module(module)
 
 
 def _exit_with_run(run_pid: int) -> None:

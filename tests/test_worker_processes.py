@@ -24,7 +24,7 @@ from pipelines.compute import MapBatches, map_in_process
 from pipelines.connectors.registry import load_sources
 from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse.db import connect, init_schema, table_fingerprints
-from pipelines.worker_pool import on_worker_processes, stop_worker_processes
+from pipelines.worker_pool import on_worker_processes, start_worker_processes, stop_worker_processes
 
 from conftest import write_sources_yaml
 
@@ -33,23 +33,26 @@ TABLES = ["raw_records", "quarantine", "stg_feedback", "nlp_items", "nlp_segment
 
 
 def test_batches_run_on_other_processes_and_come_back_in_order():
-    map_batches = on_worker_processes(2, start_after_seconds=0)
+    start_worker_processes(2, "os")
+    map_batches = on_worker_processes(2)
     pids = list(map_batches(os.getpid, [()] * 8))
     assert os.getpid() not in pids
     assert len(set(pids)) >= 1
     assert list(map_batches(pow, [(2, n) for n in range(20)])) == [2**n for n in range(20)]
     stop_worker_processes()
     assert all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE for pid in pids)
-    assert set(map_batches(os.getpid, [()] * 8)).isdisjoint(pids)  # new processes, started on demand
+    start_worker_processes(2, "os")
+    restarted = set(map_batches(os.getpid, [()] * 8))
+    assert os.getpid() not in restarted and restarted.isdisjoint(pids)
 
 
-def test_quick_batches_run_in_this_process_until_starting_processes_would_pay():
+def test_batches_run_in_this_process_while_the_processes_start():
     stop_worker_processes()
     assert list(on_worker_processes(2)(os.getpid, [()] * 50)) == [os.getpid()] * 50
-    slow = on_worker_processes(2, start_after_seconds=0.3)
-    pids = list(slow(sleep_and_tell_pid, [(0.1,)] * 12))
+    stop_worker_processes()
+    pids = list(on_worker_processes(2)(sleep_and_tell_pid, [(0.5,)] * 16))
     assert pids[0] == os.getpid()
-    assert os.getpid() not in pids[-6:]
+    assert os.getpid() not in pids[-4:]
 
 
 def sleep_and_tell_pid(seconds: float) -> int:
@@ -75,19 +78,19 @@ def test_collect_and_segment_on_worker_processes_land_what_one_process_lands(
     monkeypatch.setattr(steps, "NLP_BATCH", 40)
     sources_path = write_sources_yaml(tmp_path / "sources.yaml", small_samples)
     in_process = land_and_segment(tmp_path / "one.duckdb", sources_path, map_in_process)
-    on_workers = land_and_segment(
-        tmp_path / "workers.duckdb", sources_path, on_worker_processes(2, start_after_seconds=0)
-    )
+    start_worker_processes(2, "pipelines.steps")
+    on_workers = land_and_segment(tmp_path / "workers.duckdb", sources_path, on_worker_processes(2))
     assert in_process["nlp_segments"][0] > 500
     assert on_workers == in_process
 
 
 KILLED_PARENT = """
 import os, sys, time
-from pipelines.worker_pool import on_worker_processes, stop_worker_processes
+from pipelines.worker_pool import on_worker_processes, start_worker_processes, stop_worker_processes
 
 if __name__ == "__main__":
-    results = on_worker_processes(2, start_after_seconds=0)(time.sleep, [(1,)] * 40)
+    start_worker_processes(2, "time")
+    results = on_worker_processes(2)(time.sleep, [(1,)] * 40)
     next(results)
     print("ready", flush=True)
     next(results)
