@@ -19,8 +19,11 @@ months apart is two customers who happen to agree.
 
 Items are taken in order (earliest received; ties: larger reach, then the smaller feedback_id)
 and each is compared with the items before it only: an exact copy joins the earliest earlier
-item with its text that it may copy; any other item with enough shingles links to each of its
-`max_candidates` best LSH candidates among the earlier non-copies that passes the checks.
+item with its text that it may copy; any other item with enough shingles takes, among the
+earlier non-copies it may duplicate (same customer; any earlier item for a repost; items
+within the window for a long text), its `max_candidates` best LSH candidates and links to
+each whose similarity passes. Looking only at those keeps marking linear in the history:
+the LSH buckets of common wordings grow with every customer who uses them.
 Groups are the links closed transitively, and a group's canonical item is its earliest.
 
 Because an item's links depend only on the items before it, marking can be incremental with
@@ -282,6 +285,58 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+class _Candidates:
+    """Earlier heads with enough shingles, indexed so that an item only looks at those it may
+    duplicate: every head for a repost, the customer's own heads, and for a long text the heads
+    received within the window."""
+
+    def __init__(self, window: pd.Timedelta) -> None:
+        self.window = window
+        self.items: list[_Item] = []  # in marking order
+        self.bands: list[frozenset[int]] = []
+        self.by_band: dict[int, list[int]] = {}  # band key -> positions, in order
+        self.received_by_band: dict[int, list[int]] = {}  # ...and their received_at (ns)
+        self.by_customer: dict[str, list[int]] = {}
+
+    def add(self, item: _Item, bands: Iterable[int]) -> None:
+        position = len(self.items)
+        keys = frozenset(int(key) for key in bands)
+        received = item.received.value
+        for key in keys:
+            if key in self.by_band:
+                self.by_band[key].append(position)
+                self.received_by_band[key].append(received)
+            else:
+                self.by_band[key] = [position]
+                self.received_by_band[key] = [received]
+        if item.customer is not None:
+            self.by_customer.setdefault(item.customer, []).append(position)
+        self.items.append(item)
+        self.bands.append(keys)
+
+    def best(self, item: _Item, bands: Iterable[int], limit: int) -> list[_Item]:
+        """Up to `limit` heads `item` may duplicate that share a band key with it: most keys
+        shared first, then the earlier."""
+        keys = frozenset(int(key) for key in bands)
+        shared: Counter[int] = Counter()
+        window_start = (item.received - self.window).value
+        if item.is_repost or item.is_long:
+            for key in keys:
+                if key not in self.by_band:
+                    continue
+                positions = self.by_band[key]
+                if not item.is_repost:  # a long text: only the heads received within the window
+                    positions = positions[bisect_left(self.received_by_band[key], window_start):]
+                shared.update(positions)
+        for position in self.by_customer.get(item.customer, ()) if item.customer is not None else ():
+            if position not in shared:
+                common = len(keys & self.bands[position])
+                if common:
+                    shared[position] = common
+        ranked = sorted(shared, key=lambda position: (-shared[position], position))[:limit]
+        return [self.items[position] for position in ranked]
+
+
 def link_duplicates(
     earlier: pd.DataFrame | None, deciding: pd.DataFrame, config: DuplicateConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -291,8 +346,10 @@ def link_duplicates(
     `earlier` holds items decided before, all of them earlier in order than every deciding
     item, with exact_of (None: the item heads its text). It must include, for each norm_hash
     of a deciding item, the first earlier head per customer and every earlier head received
-    within unrelated_window_days before the first deciding item, and every earlier head that
-    shares a band key with a deciding item; more items do no harm.
+    within unrelated_window_days before the first deciding item; and, of the earlier heads
+    sharing a band key with a deciding item, those of the same customer, those received within
+    unrelated_window_days before the first deciding item and, for a repost, all of them;
+    more items do no harm.
 
     Returns the decisions (DECISION_COLUMNS: exact_of the head an item copies, or None) and
     the near links (LINK_COLUMNS: from a deciding item to an earlier head, with their Jaccard
@@ -300,17 +357,14 @@ def link_duplicates(
     """
     window = pd.Timedelta(days=config.unrelated_window_days)
     heads: dict[int, _Heads] = {}
-    band_index: dict[int, list[int]] = {}  # band key -> positions in `comparable`
-    comparable: list[_Item] = []  # heads with enough shingles, in order
+    candidates = _Candidates(window)
     cache = _ShingleCache(config)
 
     def add_head(item: _Item, norm_hash: object, bands: list[int]) -> None:
         if not pd.isna(norm_hash):
             heads.setdefault(int(norm_hash), _Heads()).add(item)
         if len(bands):
-            for key in bands:
-                band_index.setdefault(int(key), []).append(len(comparable))
-            comparable.append(item)
+            candidates.add(item, bands)
 
     if earlier is not None and len(earlier):
         ordered_earlier = order_items(earlier[earlier["exact_of"].isna()])
@@ -329,11 +383,7 @@ def link_duplicates(
         if head is not None:
             continue
         if len(bands):
-            # Most band keys shared first; ties: the earlier item first.
-            shared = Counter(position for key in bands for position in band_index.get(int(key), ()))
-            best = sorted(shared, key=lambda position: (-shared[position], position))[: config.max_candidates]
-            for position in best:
-                candidate = comparable[position]
+            for candidate in candidates.best(item, bands, config.max_candidates):
                 similarity = jaccard(cache.of(item), cache.of(candidate))
                 if similarity >= config.near_threshold and _may_duplicate(item, candidate, window):
                     links.append((item.feedback_id, candidate.feedback_id, round(similarity, 4)))

@@ -123,7 +123,7 @@ def _decide_from(con: duckdb.DuckDBPyConnection, since: datetime, config: Duplic
             "SELECT " + ITEM_COLUMNS + """ FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)
                JOIN stg_feedback AS s USING (feedback_id)"""
         ).df()
-        earlier = _earlier_heads(con, (deciding["received_at"].min() - window).to_pydatetime())
+        earlier = _earlier_heads(con, (deciding["received_at"].min() - window).to_pydatetime(), config.max_candidates)
         decisions, links = link_duplicates(earlier, deciding, config)
         con.register("new_decisions", decisions)
         con.execute("INSERT INTO nlp_duplicate_decisions SELECT feedback_id, exact_of::VARCHAR FROM new_decisions")
@@ -133,31 +133,58 @@ def _decide_from(con: duckdb.DuckDBPyConnection, since: datetime, config: Duplic
         con.unregister("new_links")
 
 
-def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime) -> pd.DataFrame:
+def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_candidates: int) -> pd.DataFrame:
     """The decided heads that link_duplicates needs for the items in deciding_ids: per shared
-    comparison text, the first head per customer and the heads within the window; and the
-    heads sharing a band key."""
+    comparison text, the first head, the first head of each deciding item's customer and the
+    heads within the window; of the heads
+    sharing a band key with a deciding item, those of its customer, those within the window
+    and, for a repost, its max_candidates best. Not every head sharing a key: common wordings
+    share keys with a number of heads that grows with the history."""
     return con.execute(
         """WITH heads AS (
                SELECT k.* FROM nlp_duplicate_keys AS k
                JOIN nlp_duplicate_decisions AS d USING (feedback_id)
                WHERE d.exact_of IS NULL
            ),
+           deciding AS (SELECT k.* FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)),
            same_text AS (
                SELECT feedback_id FROM heads
-               WHERE norm_hash IN (SELECT k.norm_hash FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id))
-               QUALIFY row_number() OVER (PARTITION BY norm_hash, customer_id ORDER BY """ + MARKING_ORDER + """) = 1
-                    OR received_at >= ?
+               WHERE norm_hash IN (SELECT norm_hash FROM deciding)
+               QUALIFY row_number() OVER (PARTITION BY norm_hash ORDER BY """ + MARKING_ORDER + """) = 1
+                    OR (row_number() OVER (PARTITION BY norm_hash, customer_id ORDER BY """ + MARKING_ORDER + """) = 1
+                        AND customer_id IN (SELECT customer_id FROM deciding))
+                    OR received_at >= $window_start
            ),
-           same_band AS (
-               SELECT DISTINCT b.feedback_id FROM nlp_duplicate_bands AS b
-               SEMI JOIN heads USING (feedback_id)
-               WHERE b.band_key IN (SELECT band_key FROM nlp_duplicate_bands SEMI JOIN deciding_ids USING (feedback_id))
+           deciding_bands AS (
+               SELECT d.feedback_id, d.customer_id, d.is_repost, b.band_key
+               FROM deciding AS d JOIN nlp_duplicate_bands AS b USING (feedback_id)
            ),
-           wanted AS (SELECT feedback_id FROM same_text UNION SELECT feedback_id FROM same_band)
+           head_bands AS (
+               SELECT h.feedback_id, h.customer_id, h.received_at, h.reach, b.band_key
+               FROM heads AS h JOIN nlp_duplicate_bands AS b USING (feedback_id)
+           ),
+           within_window AS (
+               SELECT h.feedback_id FROM head_bands AS h
+               WHERE h.received_at >= $window_start AND h.band_key IN (SELECT band_key FROM deciding_bands)
+           ),
+           same_customer AS (
+               SELECT h.feedback_id FROM head_bands AS h JOIN deciding_bands AS d USING (band_key, customer_id)
+           ),
+           for_reposts AS (
+               SELECT h.feedback_id FROM head_bands AS h JOIN deciding_bands AS d USING (band_key)
+               WHERE d.is_repost
+               GROUP BY d.feedback_id, h.feedback_id, h.received_at, h.reach
+               QUALIFY row_number() OVER (
+                   PARTITION BY d.feedback_id ORDER BY count(*) DESC, h.received_at, h.reach DESC, h.feedback_id
+               ) <= $max_candidates
+           ),
+           wanted AS (
+               SELECT feedback_id FROM same_text UNION SELECT feedback_id FROM within_window
+               UNION SELECT feedback_id FROM same_customer UNION SELECT feedback_id FROM for_reposts
+           )
            SELECT """ + ITEM_COLUMNS + """, NULL::VARCHAR AS exact_of
            FROM wanted JOIN nlp_duplicate_keys AS k USING (feedback_id) JOIN stg_feedback AS s USING (feedback_id)""",
-        [window_start],
+        {"window_start": window_start, "max_candidates": max_candidates},
     ).df()
 
 
