@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -285,19 +286,49 @@ def bench_size(
         print(f"[{n_items}] embedded alone in {embed['wall_seconds']} s; BERTopic defaults", flush=True)
         result["bertopic_defaults"] = run_child("bertopic", db, work, env)
 
+    for path in warehouse_files(db):  # kept for --increment-only (a 1M base takes over an hour)
+        shutil.copyfile(path, work / f"before_increment.{path.name}")
+    result["increment"] = bench_increment(n_items, weeks, seed, work, env)
+    return result
+
+
+def warehouse_files(db: Path) -> list[Path]:
+    """The published snapshot and the work file a run writes, with their WALs, as they exist."""
+    from pipelines.settings import Settings
+
+    work_db = Settings(db_path=db).work_db_path(db)
+    return [path for path in (db, Path(f"{db}.wal"), work_db, Path(f"{work_db}.wal")) if path.exists()]
+
+
+def bench_increment(n_items: int, weeks: int, seed: int, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The weekly increment's run into the base warehouse in `work`."""
+    from samplegen import generate_samples
+
     increment_items = min(n_items // weeks, INCREMENT_MAX_ITEMS)
     increment_dir = work / "increment"
-    generate_samples(increment_dir, work / "increment_campaigns.csv", n_items=increment_items,
-                     weeks=SAMPLEGEN_MIN_WEEKS, end_date=END_DATE + timedelta(weeks=1), seed=seed + 1)
-    shift_ticket_ids(increment_dir, max_ticket_id(base_dir))
+    if not increment_dir.exists():
+        generate_samples(increment_dir, work / "increment_campaigns.csv", n_items=increment_items,
+                         weeks=SAMPLEGEN_MIN_WEEKS, end_date=END_DATE + timedelta(weeks=1), seed=seed + 1)
+        shift_ticket_ids(increment_dir, max_ticket_id(work / "samples"))
     print(f"[{n_items}] weekly increment of {increment_items} items", flush=True)
-    increment = run_pipeline(db, write_sources(work / "increment_sources.yaml", increment_dir), env,
+    increment = run_pipeline(work / "voc.duckdb", write_sources(work / "increment_sources.yaml", increment_dir), env,
                              work / "increment.log")
     increment["items_generated"] = increment_items
     # Every increment record must be new: a repeated id would be an update, not an increment.
     increment["ids_all_new"] = increment["records"]["updated"] == 0 and increment["records"]["unchanged"] == 0
-    result["increment"] = increment
-    return result
+    return increment
+
+
+def increment_again(n_items: int, weeks: int, seed: int, work: Path) -> dict[str, Any]:
+    """Measure the increment again on the base warehouse a --keep run saved in `work`."""
+    db = work / "voc.duckdb"
+    for path in warehouse_files(db):
+        path.unlink()
+    for saved in work.glob("before_increment.*"):
+        shutil.copyfile(saved, work / saved.name.removeprefix("before_increment."))
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "VOC_CAMPAIGNS_PATH": str(work / "campaigns.csv"),
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    return bench_increment(n_items, weeks, seed, work, env)
 
 
 def targets_met(sizes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -352,6 +383,10 @@ def main() -> None:
     parser.add_argument("--embed-max-texts", type=int,
                         help="embed alone at most this many distinct texts (a seeded random sample) and "
                              "scale the encode time to all of them; without it every text is embedded")
+    parser.add_argument("--keep", type=Path,
+                        help="work in DIR/<size> and keep it, with the warehouse as it was before the increment")
+    parser.add_argument("--increment-only", type=Path, metavar="DIR",
+                        help="only the increment again, into the warehouse a --keep DIR run kept")
     parser.add_argument("--child", choices=("embed", "bertopic"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
@@ -361,19 +396,49 @@ def main() -> None:
     if args.child == "bertopic":
         return child_bertopic(args.db, args.child_out)
 
+    earlier = json.loads(OUT.read_text())["sizes"] if OUT.exists() else []
+    if args.increment_only:
+        return remeasure_increment(args, earlier)
     measured = []
     for n_items in args.sizes:
         load_before = os.getloadavg()
-        with tempfile.TemporaryDirectory(prefix=f"pipeline_scale_{n_items}_") as work:
+        if args.keep:
+            work = args.keep / str(n_items)
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
             size = bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, args.cold_numba_cache,
-                              args.embed_max_texts, Path(work))
+                              args.embed_max_texts, work)
+        else:
+            with tempfile.TemporaryDirectory(prefix=f"pipeline_scale_{n_items}_") as temp:
+                size = bench_size(n_items, args.weeks, args.seed, args.skip_bertopic, args.cold_numba_cache,
+                                  args.embed_max_texts, Path(temp))
         size["machine"] = {"cpu_count": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
                            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
         size["measured_on"] = time.strftime("%Y-%m-%d")
         measured.append(size)
     # Sizes measured in earlier runs stay in the file until measured again (a 1M run takes hours).
-    earlier = json.loads(OUT.read_text())["sizes"] if OUT.exists() else []
     sizes = sorted([s for s in earlier if s["items"] not in args.sizes] + measured, key=lambda s: s["items"])
+    print_table(measured)
+    write_results(sizes)
+
+
+def remeasure_increment(args: argparse.Namespace, earlier: list[dict[str, Any]]) -> None:
+    """--increment-only: the increment again, into the base warehouse of a --keep run."""
+    by_items = {s["items"]: s for s in earlier}
+    for n_items in args.sizes:
+        work = args.increment_only / str(n_items)
+        if n_items not in by_items or not (work / "before_increment.voc.duckdb").exists():
+            raise SystemExit(f"no --keep run of {n_items} items in {args.increment_only}")
+        increment = increment_again(n_items, args.weeks, args.seed, work)
+        increment["measured_on"] = time.strftime("%Y-%m-%d")
+        increment["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        by_items[n_items]["increment"] = increment
+        print(f"[{n_items}] increment {increment['wall_seconds']} s: {increment['stage_seconds']}, "
+              f"outside stages {increment['outside_stages_seconds']} s", flush=True)
+    write_results(sorted(by_items.values(), key=lambda s: s["items"]))
+
+
+def write_results(sizes: list[dict[str, Any]]) -> None:
     result = {
         "memory_measure": "peak_rss_mb: ru_maxrss of the process (os.wait4); peak_tree_rss_mb: largest "
                           f"sampled RSS sum of the process and its descendants, every {SAMPLE_SECONDS} s (psutil)",
@@ -386,7 +451,6 @@ def main() -> None:
         "sizes": sizes,
         "targets_met": targets_met(sizes),
     }
-    print_table(measured)
     print(json.dumps(result["targets_met"], indent=2))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
