@@ -98,11 +98,15 @@ def _rows(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(None if pd.isna(value) else value for value in row) for row in frame.itertuples(index=False)]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("seed", "max_candidates"),
+    # 3 candidates: most items have more, so the warehouse must hand over each repost's best
+    [(1, 100), (2, 100), (3, 100), (4, 3)],
+)
 def test_weekly_increments_give_the_same_marks_as_one_pass(
-    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, seed: int, max_candidates: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = DuplicateConfig()
+    config = DuplicateConfig(max_candidates=max_candidates)
     records = sorted(_feedback(400, seed), key=lambda r: r.received_at)
     monkeypatch.setattr(duplicate_marking, "DECIDE_BATCH", 37)  # many batch boundaries
     monkeypatch.setattr(duplicate_marking, "KEYS_BATCH", 53)

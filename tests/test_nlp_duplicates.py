@@ -143,6 +143,20 @@ def test_near_duplicate_threshold() -> None:
     assert result["c"][1] is None
 
 
+def test_candidates_are_the_ones_an_item_may_duplicate() -> None:
+    """Other customers' earlier copies of a short text take none of the max_candidates places
+    (they could never be linked), so the customer's own earlier near copy is still found."""
+    text = "My card was declined at the checkout again today even though my balance is fine and the card is new"
+    resend = text.replace("is new", "is brand new")
+    others = [(f"o{i}", text, f"2026-09-01 0{i}:00", f"other{i}") for i in range(5)]
+    result = _by_id(find_duplicates(
+        _items([*others, ("mine", text, "2026-09-01 08:00", "c1"), ("resend", resend, "2026-09-02", "c1")]),
+        DuplicateConfig(max_candidates=2),
+    ))
+    assert result["resend"][:2] == ("mine", "near")
+    assert all(result[f"o{i}"][1] is None for i in range(5))
+
+
 def test_canonical_is_earliest_then_widest_reach_regardless_of_order() -> None:
     rows = [
         ("x2", FORM_LETTER, "2026-09-01 10:00", "c2", 50),
