@@ -174,3 +174,21 @@ def test_anonymous_form_letters_find_the_head_within_the_window_across_batches(
     canonical = dict(zip(marks["feedback_id"], marks["canonical_id"], strict=True))
     assert [canonical[ids[r.source_record_id]] for r in waves] == [ids["0"], ids["1"], ids["1"]]
     assert _rows(marks) == _rows(_at_once(waves, DuplicateConfig()))
+
+
+def test_a_customer_editing_an_old_complaint_is_found_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Months later, outside the window, only the customer's own heads are handed over for it."""
+    monkeypatch.setattr(duplicate_marking, "DECIDE_BATCH", 2)
+    first = _record(0, TEMPLATES[1], START, "c1", None)
+    others = [_record(i, f"{SHORT[i % 4]} {i}", START + timedelta(days=i), f"c{i + 1}", None) for i in range(1, 60)]
+    resend = _record(99, TEMPLATES[1].replace("tomorrow", "on Monday"), START + timedelta(days=90), "c1", None)
+    records = [first, *others, resend]
+    db = tmp_path / "voc.duckdb"
+    marks = _marked(db, [records[:30], records], DuplicateConfig())
+    with connect(db) as con:
+        ids = dict(con.execute("SELECT source_record_id, feedback_id FROM stg_feedback").fetchall())
+    by_id = {row.feedback_id: row for row in marks.itertuples()}
+    assert (by_id[ids["99"]].canonical_id, by_id[ids["99"]].duplicate_kind) == (ids["0"], "near")
+    assert _rows(marks) == _rows(_at_once(records, DuplicateConfig()))
