@@ -25,7 +25,8 @@ cache dir, as on a new machine. Each run records whether it found compiled code
 Memory, per measured process: peak_rss_mb is ru_maxrss of that process (os.wait4, exact);
 peak_tree_rss_mb is the largest sum of RSS over the process and its descendants (the temporary
 Prefect server, worker processes), sampled every SAMPLE_SECONDS with psutil, so a shorter spike
-can be missed.
+can be missed. stage_peak_rss_mb is the flow process's own exact peak in each stage (VmHWM,
+reset at each stage's start; Linux).
 
     .venv/bin/python benchmarks/pipeline_scale.py --sizes 10000 [100000 1000000] [--skip-bertopic]
         [--cold-numba-cache] [--embed-max-texts K]
@@ -166,6 +167,7 @@ def run_pipeline(db: Path, sources: Path, env: dict[str, str], log: Path) -> dic
         "stage_seconds": {stage: round(seconds, 1) for stage, seconds in stages.items()},
         "stage_cpu_seconds": {
             stage: round(seconds, 1) for stage, seconds in report.get("stage_cpu_seconds", {}).items()},
+        "stage_peak_rss_mb": report.get("stage_peak_rss_mb", {}),
         "stages_total_seconds": round(sum(stages.values()), 1),
         "outside_stages_seconds": round(figures["wall_seconds"] - sum(stages.values()), 1),
         "records_read": loaded,

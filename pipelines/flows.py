@@ -16,10 +16,12 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -32,6 +34,7 @@ from pipelines.compute import MapBatches, R, map_in_process
 from pipelines.connectors.base import SourceConfig
 from pipelines.duplicate_marking import mark_duplicates
 from pipelines.connectors.registry import load_sources
+from pipelines.process_memory import peak_rss_mb, reset_peak_rss
 from pipelines.settings import Settings, get_settings
 from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 from pipelines.warehouse.db import (
@@ -63,6 +66,15 @@ class RunReport:
     # CPU time of this process (all its threads) per stage: on a shared machine it moves less
     # than wall time, so benchmarks compare it too.
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    # Peak RSS of this process during each stage (MiB; Linux only), to see which stage needs
+    # the memory at scale.
+    stage_peak_rss_mb: dict[str, int] = field(default_factory=dict)
+
+
+def open_work_db(work_db: Path) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The run's work file, with DuckDB's memory capped (settings.warehouse_memory_limit) so
+    the models and vectors in this process have room beside it."""
+    return connect(work_db, memory_limit=get_settings().warehouse_memory_limit)
 
 
 # --- where heavy batches run -----------------------------------------------------------
@@ -122,7 +134,7 @@ def map_on_task_runner(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterat
 def collect_source(work_db: Path, nlp_config_path: Path, source: SourceConfig, landed_at: datetime) -> dict:
     # Retries only here: reading an export is the I/O that can fail transiently.
     redact_config = load_nlp_config(nlp_config_path).redact
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         report = steps.collect_source(con, source, landed_at, redact_config, cpu_batch_mapper())
     return {**asdict(report), "counts": asdict(report.counts)}
 
@@ -130,7 +142,7 @@ def collect_source(work_db: Path, nlp_config_path: Path, source: SourceConfig, l
 @task(cache_policy=NO_CACHE)
 def understand(work_db: Path, nlp_config_path: Path) -> dict:
     config = load_nlp_config(nlp_config_path)
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         report = steps.understand_items(con, config.segment, progress.for_stage("segment"), cpu_batch_mapper())
     return asdict(report)
 
@@ -142,7 +154,7 @@ def embed(work_db: Path, nlp_config_path: Path) -> dict:
     map_batches = batch_mapper()
     # The model id where the batches run, so the flow's process need not load the model.
     model_id = next(map_batches(compute.embedding_model_id, [(backend,)]))
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         report = steps.embed_segments(
             con, compute.EmbedderRef(backend, model_id), progress.for_stage("embed"), map_batches
         )
@@ -153,7 +165,7 @@ def embed(work_db: Path, nlp_config_path: Path) -> dict:
 def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
     config = load_nlp_config(nlp_config_path)
     sentiment = compute.SentimentRef(config.themes.embedding_backend, config.sentiment)
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         enriched = steps.enrich_segments(
             con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
         )
@@ -164,7 +176,7 @@ def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
 @task(cache_policy=NO_CACHE)
 def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, refit: bool, journal: Path) -> dict:
     config = load_nlp_config(nlp_config_path)
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         report = steps.update_themes(
             con, config.themes, model_id, run_id, refit=refit,
             refit_when_waiting_share=get_settings().theme_refit_waiting_share, map_batches=batch_mapper(),
@@ -176,20 +188,20 @@ def themes(work_db: Path, nlp_config_path: Path, model_id: str, run_id: str, ref
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def collect_campaigns(work_db: Path, campaigns_path: Path, landed_at: datetime) -> dict:
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         return asdict(reference.land_campaigns(con, campaigns_path, landed_at))
 
 
 @task(cache_policy=NO_CACHE)
 def match_promotions(work_db: Path, promotions_config_path: Path) -> dict:
     config = reference.load_promotion_config(promotions_config_path)
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         return asdict(reference.match_promotions(con, config))
 
 
 @task(cache_policy=NO_CACHE)
 def build_marts(work_db: Path) -> dict:
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         planning.set_workload_assumptions(con, get_settings())
         apply_layers(con, MODEL_LAYERS)
         planning.write_contact_forecast(con, get_settings())
@@ -208,7 +220,7 @@ def build_marts(work_db: Path) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def publish(work_db: Path, db_path: Path, report: RunReport, started_at: datetime) -> None:
-    with connect(work_db) as con:
+    with open_work_db(work_db) as con:
         con.execute(
             "INSERT INTO run_log VALUES (?, ?, ?, ?)",
             [report.run_id, started_at, datetime.now(UTC).replace(tzinfo=None), json.dumps(asdict(report))],
@@ -249,17 +261,21 @@ def voc_pipeline(
     logger = get_run_logger()
 
     def timed(stage: str, fn: Callable[[], object]) -> object:
+        peak_is_reset = reset_peak_rss()
         began, began_cpu = time.perf_counter(), time.process_time()
         result = fn()
         report.stage_seconds[stage] = round(time.perf_counter() - began, 2)
         report.stage_cpu_seconds[stage] = round(time.process_time() - began_cpu, 2)
+        peak = peak_rss_mb()
+        if peak_is_reset and peak is not None:
+            report.stage_peak_rss_mb[stage] = peak
         return result
 
     # One run at a time; a run that died before publishing is rolled back first.
     with exclusive_run(work_db, db_path) as rolled_back:
         if rolled_back:
             logger.warning("the last run did not publish; restarted from the published snapshot")
-        with connect(work_db) as con:
+        with open_work_db(work_db) as con:
             init_schema(con)
         sources = load_sources(sources_path)
         report.sources = timed(

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Embeddings of texts scored outside a warehouse (voc themes-eval), by text hash, and the
     # machine code numba compiles for UMAP (pipelines/numba_cache.py).
     cache_dir: Path = PROJECT_ROOT / ".cache"
+    # DuckDB's own memory while a run writes the warehouse; past it DuckDB spills to disk.
+    # Its default, 80 % of RAM, would leave no room for the models and vectors beside it.
+    warehouse_memory_limit: str = "3GB"
     # Refit themes once this share of segment texts fits no existing theme.
     theme_refit_waiting_share: float = 0.10
     # Score drivers: themes with fewer scored survey comments (with or without the theme)

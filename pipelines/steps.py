@@ -223,16 +223,17 @@ class EmbedReport:
 def cache_embeddings(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder,
-    texts_by_hash: pd.DataFrame,
+    texts_by_hash: pd.DataFrame | duckdb.DuckDBPyRelation,
     progress: Progress = no_progress,
     map_batches: MapBatches = map_in_process,
 ) -> int:
-    """Embed the texts (columns text_hash, text) not yet cached for this model; returns how many.
+    """Embed the texts (columns text_hash, text; a frame, or a relation on `con`) not yet cached
+    for this model; returns how many.
 
     Batches are encoded by `map_batches` (e.g. on Dask workers; `embedder` then has to pickle
     small, as pipelines.compute.EmbedderRef does) and written here as they come back.
     """
-    con.register("wanted_texts", texts_by_hash[["text_hash", "text"]])
+    con.register("wanted_texts", texts_by_hash)
     missing = con.execute(
         """SELECT DISTINCT ON (text_hash) text_hash, text FROM wanted_texts
            WHERE text_hash NOT IN (SELECT text_hash FROM embedding_cache WHERE model = ?)
@@ -281,9 +282,11 @@ def embed_segments(
     map_batches: MapBatches = map_in_process,
 ) -> EmbedReport:
     """Embed each distinct current segment text not already in the cache."""
-    segments = con.execute("SELECT DISTINCT text_hash, text FROM nlp_segments").df()
-    embedded = cache_embeddings(con, embedder, segments, progress, map_batches)
-    total = segments["text_hash"].nunique()
+    # A relation, not a frame: only the texts the cache lacks leave the database, so a weekly
+    # increment into a large warehouse reads a few thousand texts, not millions.
+    segment_texts = con.sql("SELECT text_hash, text FROM nlp_segments")
+    embedded = cache_embeddings(con, embedder, segment_texts, progress, map_batches)
+    total = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
     return EmbedReport(texts_total=total, embedded_now=embedded, from_cache=total - embedded)
 
 

@@ -55,6 +55,12 @@ def test_all_four_channels_land_and_bad_records_are_quarantined(built_warehouse)
         assert check_contracts(con) == []
 
 
+def test_the_run_report_gives_each_stage_its_time_and_peak_memory(built_warehouse):
+    report = built_warehouse.report
+    assert set(report.stage_peak_rss_mb) == set(report.stage_seconds)
+    assert all(peak > 0 for peak in report.stage_peak_rss_mb.values())
+
+
 def test_segments_point_into_their_feedback_text(built_warehouse):
     rows = query(
         built_warehouse.db_path,

@@ -120,3 +120,18 @@ def test_only_plain_identifiers_can_be_spliced_into_sql():
     for hostile in ("themes; DROP TABLE feedback", 'x"y', "Feedback", "1abc", ""):
         with pytest.raises(ValueError):
             identifier(hostile)
+
+
+def test_a_run_caps_duckdb_memory_at_the_setting(tmp_path, monkeypatch):
+    from pipelines.flows import open_work_db
+    from pipelines.settings import get_settings
+
+    monkeypatch.setenv("VOC_WAREHOUSE_MEMORY_LIMIT", "256MB")
+    get_settings.cache_clear()
+    try:
+        with open_work_db(tmp_path / "w.duckdb") as capped:
+            limit = capped.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        get_settings.cache_clear()
+    # DuckDB reports the limit in binary units: 256 MB is 244.1 MiB.
+    assert limit == "244.1 MiB"
