@@ -61,6 +61,8 @@ LANDING_BATCH = 5_000
 NLP_BATCH = 2_000
 EMBED_BATCH = 512
 ASSIGN_BATCH = 10_000
+# Cached vectors read per Arrow batch (384 floats each: ~75 MB).
+VECTOR_READ_ROWS = 50_000
 
 
 def no_progress(done: int, total: int) -> None:
@@ -260,19 +262,35 @@ def cache_embeddings(
 
 
 def cached_vectors(con: duckdb.DuckDBPyConnection, model_id: str, text_hashes: list[str]) -> np.ndarray:
-    """The cached embedding of each text hash, in the given order."""
+    """The cached embedding of each text hash, in the given order.
+
+    Read in Arrow batches into one array allocated up front: no object per row and no second
+    full copy, which at a million items was gigabytes of peak memory.
+    """
     wanted = pd.DataFrame({"text_hash": text_hashes, "position": np.arange(len(text_hashes))})
     con.register("wanted_hashes", wanted)
-    frame = con.execute(
-        """SELECT wanted_hashes.position, cache.vector FROM wanted_hashes
-           JOIN embedding_cache AS cache ON cache.text_hash = wanted_hashes.text_hash AND cache.model = ?
-           ORDER BY wanted_hashes.position""",
-        [model_id],
-    ).df()
-    con.unregister("wanted_hashes")
-    if len(frame) != len(text_hashes):
-        raise LookupError(f"{len(text_hashes) - len(frame)} texts have no cached {model_id} embedding")
-    return np.vstack(frame["vector"].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 0), np.float32)
+    vectors, filled = np.zeros((0, 0), np.float32), 0
+    try:
+        reader = con.sql(
+            """SELECT cache.vector FROM wanted_hashes
+               JOIN embedding_cache AS cache ON cache.text_hash = wanted_hashes.text_hash AND cache.model = ?
+               ORDER BY wanted_hashes.position""",
+            params=[model_id],
+        ).to_arrow_reader(VECTOR_READ_ROWS)
+        for batch in reader:
+            rows = batch.column("vector")
+            if not len(rows):
+                continue
+            block = rows.flatten().to_numpy().reshape(len(rows), -1)
+            if not filled:
+                vectors = np.empty((len(text_hashes), block.shape[1]), np.float32)
+            vectors[filled : filled + len(rows)] = block
+            filled += len(rows)
+    finally:
+        con.unregister("wanted_hashes")
+    if filled != len(text_hashes):
+        raise LookupError(f"{len(text_hashes) - filled} texts have no cached {model_id} embedding")
+    return vectors
 
 
 def embed_segments(

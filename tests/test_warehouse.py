@@ -135,3 +135,25 @@ def test_a_run_caps_duckdb_memory_at_the_setting(tmp_path, monkeypatch):
         get_settings.cache_clear()
     # DuckDB reports the limit in binary units: 256 MB is 244.1 MiB.
     assert limit == "244.1 MiB"
+
+
+def test_cached_vectors_come_back_in_the_asked_order_across_read_batches(con, monkeypatch):
+    import numpy as np
+
+    from pipelines import steps
+
+    rng = np.random.default_rng(5)
+    stored = {f"h{i}": rng.normal(size=4).astype(np.float32) for i in range(7)}
+    con.executemany(
+        "INSERT INTO embedding_cache VALUES ('m', ?, ?)", [[h, v.tolist()] for h, v in stored.items()]
+    )
+    monkeypatch.setattr(steps, "VECTOR_READ_ROWS", 3)  # several Arrow batches
+    asked = ["h6", "h0", "h3", "h3", "h5", "h1", "h2", "h4"]
+    vectors = steps.cached_vectors(con, "m", asked)
+    np.testing.assert_array_equal(vectors, np.stack([stored[h] for h in asked]))
+    assert vectors.flags.writeable
+    assert steps.cached_vectors(con, "m", []).shape == (0, 0)
+    with pytest.raises(LookupError):
+        steps.cached_vectors(con, "m", ["h1", "missing"])
+    with pytest.raises(LookupError):
+        steps.cached_vectors(con, "other model", ["h1"])
