@@ -345,8 +345,10 @@ def targets_met(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     at_100k = by_items.get(100_000)
     verdicts["end_to_end_100k_within_600s"] = (
         at_100k["run"]["wall_seconds"] <= TARGETS["end_to_end_100k_seconds"] if at_100k else "n/a (no 100k run)")
+    # From the unrounded times: a ratio of 1.303 is shown as 1.3 but misses the target.
     verdicts["run_within_1.3x_embed_alone"] = {
-        str(s["items"]): s["run_over_embed_alone"] <= TARGETS["run_over_embed_alone_ratio"] for s in sizes}
+        str(s["items"]): s["run"]["wall_seconds"] <= TARGETS["run_over_embed_alone_ratio"] * s["embed_alone"]["wall_seconds"]
+        for s in sizes}
     at_1m = by_items.get(1_000_000)
     verdicts["peak_memory_1m_within_8gb"] = (
         at_1m["run"]["peak_tree_rss_mb"] <= TARGETS["peak_memory_1m_mb"] if at_1m else "n/a (no 1M run)")
