@@ -35,6 +35,8 @@ THEME_COLUMNS = ["theme_index", "label", "keywords", "size", "centroid", "repres
 THEME_ID_PREFIX = "T"
 CATEGORY_ID_PREFIX = "C"
 UNASSIGNED = -1
+# Texts compared with theme centroids at a time: bounds the memory of assigning a million.
+ASSIGN_CHUNK_ROWS = 20_000
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’][^\W\d_])*", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # BERTopic joins a theme's texts with spaces before counting words; ending every text with
@@ -327,11 +329,12 @@ def fit_themes(
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
     if len(texts) < config.min_texts:
         return _empty_fit(len(texts))
-    embeddings = l2_normalise(embeddings)
+    # Only the fit sample is normalised here (the rest chunk by chunk where it is compared):
+    # no second copy of every embedding.
     fit_rows = fit_sample_indices(len(texts), config)
     documents = [texts[i] + TEXT_BOUNDARY for i in fit_rows]
     model = build_topic_model(config, len(fit_rows))
-    fit_topics, _ = model.fit_transform(documents, embeddings=embeddings[fit_rows])
+    fit_topics, _ = model.fit_transform(documents, embeddings=l2_normalise(embeddings[fit_rows]))
     topics = np.full(len(texts), UNASSIGNED, dtype=np.int64)
     topics[fit_rows] = fit_topics
     if len(fit_rows) < len(texts):
@@ -347,11 +350,14 @@ def _assign_rest_to_nearest_topic(topics: np.ndarray, embeddings: np.ndarray, th
     """Topics for the texts not fitted (-1 so far), from the fitted topics' centroids."""
     fitted = topics != UNASSIGNED
     present = np.array(sorted({int(t) for t in topics[fitted]}), dtype=np.int64)
-    centroids = np.vstack([embeddings[topics == t].mean(axis=0) for t in present])
-    rest = np.flatnonzero(~fitted)
-    nearest = assign_to_themes(embeddings[rest], centroids, threshold)
+    centroids = np.vstack([l2_normalise(embeddings[topics == t]).mean(axis=0) for t in present])
     result = topics.copy()
-    result[rest] = np.where(nearest >= 0, present[np.maximum(nearest, 0)], UNASSIGNED)
+    # A chunk at a time: a copy of every unfitted row would cost as much as the embeddings.
+    rest = np.flatnonzero(~fitted)
+    for start in range(0, len(rest), ASSIGN_CHUNK_ROWS):
+        rows = rest[start : start + ASSIGN_CHUNK_ROWS]
+        nearest = assign_to_themes(embeddings[rows], centroids, threshold)
+        result[rows] = np.where(nearest >= 0, present[np.maximum(nearest, 0)], UNASSIGNED)
     return result
 
 
@@ -411,7 +417,6 @@ def describe_themes(
     With `languages` (per text), a label is phrased from the members in the theme's most common
     language only (counted over `occurrences`, see `main_language_members`), so a theme of one
     complaint in five languages reads in one of them."""
-    embeddings = l2_normalise(embeddings)
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
     all_weights = keyword_weights(texts, assignments, n_themes, config)
     all_keywords = [list(weights)[: config.n_keywords] for weights in all_weights]
@@ -426,11 +431,14 @@ def describe_themes(
     )
     centroids, closest = [], []
     for theme_index in range(n_themes):
+        # Normalised a theme at a time: a normalised copy of every embedding would take
+        # ~0.9 GB more at a million texts.
         members = np.flatnonzero(assignments == theme_index)
-        centroid = l2_normalise(embeddings[members].mean(axis=0, keepdims=True))[0]
+        centroid = l2_normalise(l2_normalise(embeddings[members]).mean(axis=0, keepdims=True))[0]
         centroids.append(centroid)
         readers = np.flatnonzero(label_assignments == theme_index)
-        closest.append(readers[np.argsort(-(embeddings[readers] @ centroid), kind="stable")][:_LABEL_SAMPLE])
+        similarity = l2_normalise(embeddings[readers]) @ centroid
+        closest.append(readers[np.argsort(-similarity, kind="stable")][:_LABEL_SAMPLE])
     if key_phrases is not None:
         phrase_weights = key_phrase_weights(key_phrases, label_assignments, n_themes, texts)
     rows = []
@@ -805,12 +813,17 @@ def match_themes(
 
 def assign_to_themes(embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -> np.ndarray:
     """Row index of the nearest centroid per embedding if its cosine ≥ threshold, else -1."""
+    nearest = np.full(len(embeddings), UNASSIGNED, dtype=np.int64)
     if len(embeddings) == 0 or len(centroids) == 0:
-        return np.full(len(embeddings), UNASSIGNED, dtype=np.int64)
-    similarity = l2_normalise(embeddings) @ l2_normalise(centroids).T
-    nearest = similarity.argmax(axis=1)
-    best = similarity[np.arange(len(nearest)), nearest]
-    return np.where(best >= threshold, nearest, UNASSIGNED).astype(np.int64)
+        return nearest
+    unit_centroids = l2_normalise(centroids).T
+    # In chunks of rows, so the similarity matrix stays small however many texts come.
+    for start in range(0, len(embeddings), ASSIGN_CHUNK_ROWS):
+        similarity = l2_normalise(embeddings[start : start + ASSIGN_CHUNK_ROWS]) @ unit_centroids
+        best_index = similarity.argmax(axis=1)
+        best = similarity[np.arange(len(best_index)), best_index]
+        nearest[start : start + len(best_index)] = np.where(best >= threshold, best_index, UNASSIGNED)
+    return nearest
 
 
 # ---------------------------------------------------------------------------- edited taxonomy
@@ -831,7 +844,8 @@ class TaxonomyRules:
 def settle_theme_ids(theme_ids: Sequence[str | None], embeddings: np.ndarray, rules: TaxonomyRules) -> list[str | None]:
     """Each text's theme after the edits: a merged-away theme's texts go to the theme that
     absorbed it, a split theme's texts to its nearest child (repeatedly, for chains)."""
-    embeddings = l2_normalise(embeddings)
+    # Nearest child by cosine: a text's own length does not change which child is nearest,
+    # so only the centroids are normalised (no copy of every embedding).
     settled: list[str | None] = []
     for row, theme_id in enumerate(theme_ids):
         seen: set[str] = set()
