@@ -29,7 +29,11 @@ from nlp.duplicates import (
 from pipelines.warehouse.db import fetch_row
 
 KEYS_BATCH = 50_000
-DECIDE_BATCH = 50_000
+# Each batch scans the band table for its earlier heads (~7 s at 1M items), so batches are
+# large: a weekly increment whose late items reach two months back re-decides ~100k items at
+# 1M, and one batch of them took 20 s where two of 50k and a remainder took 36 s, with no more
+# memory (DuckDB's share dominates).
+DECIDE_BATCH = 150_000
 STATE_TABLES = ("nlp_duplicate_keys", "nlp_duplicate_bands", "nlp_duplicate_decisions", "nlp_duplicate_links")
 MARKING_ORDER = "received_at, reach DESC, feedback_id"
 # norm_hash as text: pandas would turn a BIGINT column with NULLs into floats and lose bits.
@@ -228,9 +232,19 @@ def _write_groups(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> No
            FROM described AS d WHERE d.feedback_id::VARCHAR = m.feedback_id"""
     )
     con.unregister("described")
-    con.execute("DELETE FROM nlp_duplicates")
+    # Every item has keys by now (_store_keys), and only the rows that differ are rewritten: a
+    # weekly increment changes a few thousand of a million, and rewriting all would cost time
+    # and leave the file a table's worth larger.
     con.execute(
-        """INSERT INTO nlp_duplicates
-           SELECT s.feedback_id, coalesce(m.canonical_id, s.feedback_id), m.duplicate_kind, m.similarity
-           FROM stg_feedback AS s LEFT JOIN group_members AS m USING (feedback_id)"""
+        """CREATE OR REPLACE TEMP TABLE marked AS
+           SELECT k.feedback_id, coalesce(m.canonical_id, k.feedback_id) AS canonical_id, m.duplicate_kind, m.similarity
+           FROM nlp_duplicate_keys AS k LEFT JOIN group_members AS m USING (feedback_id)"""
     )
+    con.execute(
+        """DELETE FROM nlp_duplicates AS d WHERE NOT EXISTS (
+               SELECT 1 FROM marked AS m
+               WHERE m.feedback_id = d.feedback_id AND m.canonical_id = d.canonical_id
+                 AND m.duplicate_kind IS NOT DISTINCT FROM d.duplicate_kind
+                 AND m.similarity IS NOT DISTINCT FROM d.similarity)"""
+    )
+    con.execute("INSERT INTO nlp_duplicates SELECT * FROM marked ANTI JOIN nlp_duplicates USING (feedback_id)")

@@ -104,6 +104,39 @@ def test_contracts_catch_duplicates_nulls_and_orphans(con):
     assert any("themes.label" in v for v in check_contracts(con))
 
 
+def test_contracts_report_every_kind_of_violation(tmp_path):
+    contracts = tmp_path / "contracts.yaml"
+    contracts.write_text(
+        """tables:
+  loose:
+    key: [a]
+    unique: [b]
+    not_null: [c]
+    accepted_values: {d: [x, y]}
+    references: {e: declared.a}
+  declared:
+    key: [a]
+    not_null: [c]
+""",
+        encoding="utf-8",
+    )
+    with connect(tmp_path / "c.duckdb") as con:
+        con.execute("CREATE TABLE declared (a INTEGER PRIMARY KEY, c VARCHAR NOT NULL)")
+        con.execute("INSERT INTO declared VALUES (1, 'c')")
+        con.execute("CREATE TABLE loose (a INTEGER, b INTEGER, c VARCHAR, d VARCHAR, e INTEGER)")
+        con.execute(
+            "INSERT INTO loose VALUES (1, 7, 'c', 'x', 1), (1, 7, NULL, 'z', 2), (NULL, 8, NULL, NULL, NULL)"
+        )
+        assert sorted(check_contracts(con, contracts)) == sorted([
+            "loose: 1 duplicated keys (a)",
+            "loose.b: 1 repeated values",
+            "loose.c: 2 nulls",
+            "loose.a: 1 nulls",
+            "loose.d: 1 values outside ['x', 'y']",
+            "loose.e: 1 values missing from declared.a",
+        ])
+
+
 def test_feedback_takes_detected_language_and_keys_are_stable(con):
     land_records(con, [record("1")], LANDED)
     con.execute("INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 0 FROM stg_feedback")
