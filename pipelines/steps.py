@@ -11,6 +11,7 @@ it alone writes the work file.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,11 +49,13 @@ from pipelines.compute import (
     map_in_process,
     similarity_to,
 )
-from pipelines.connectors.base import SourceConfig
+from pipelines.connectors.base import FeedbackRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.numba_cache import enable_compiled_code_cache
-from pipelines.sanitise import sanitise_batch
-from pipelines.warehouse.db import LandCounts, fetch_row, land_quarantine, land_records
+from pipelines.sanitise import sanitise_batch, sanitiser_fingerprint
+from pipelines.warehouse.db import (
+    LandCounts, fetch_row, land_quarantine, land_records, landed_source_hashes, record_source_hash,
+)
 
 T = TypeVar("T")
 # Called with (units done, units total) so the CLI can draw a progress bar.
@@ -97,16 +100,35 @@ def collect_source(
     map_batches: MapBatches = map_in_process,
 ) -> SourceReport:
     """Read one source through its connector, clean and redact it (batches by `map_batches`),
-    and land it, in batches."""
+    and land it, in batches.
+
+    A record read exactly as it was when landed, under the same sanitiser, is counted
+    unchanged without being cleaned and redacted again: exports are often cumulative, and
+    sanitising is most of what collecting costs."""
     connector = build_connector(source)
+    sanitiser = sanitiser_fingerprint(redact_config)
     counts = LandCounts()
     loaded = quarantined = 0
     reasons: dict[str, int] = {}
-    batches = ((batch, redact_config) for batch in batched(connector.read(), LANDING_BATCH))
-    for records, rejected in map_batches(sanitise_batch, batches):
-        counts = counts + land_records(con, records, landed_at)
+    # Per batch handed to map_batches, in order: the source hashes of the records it carries
+    # and how many records were left out as unchanged.
+    held_back: deque[tuple[list[str], int]] = deque()
+
+    def changed_batches() -> Iterator[tuple]:
+        for batch in batched(connector.read(), LANDING_BATCH):
+            read = [item for item in batch if isinstance(item, FeedbackRecord)]
+            hashes = [record_source_hash(record, sanitiser) for record in read]
+            landed = landed_source_hashes(con, source.name, [record.source_record_id for record in read])
+            changed = [landed.get(r.source_record_id) != h for r, h in zip(read, hashes, strict=True)]
+            held_back.append(([h for h, c in zip(hashes, changed, strict=True) if c], changed.count(False)))
+            records = iter(changed)
+            yield [item for item in batch if not isinstance(item, FeedbackRecord) or next(records)], redact_config
+
+    for records, rejected in map_batches(sanitise_batch, changed_batches()):
+        source_hashes, unchanged = held_back.popleft()
+        counts = counts + land_records(con, records, landed_at, source_hashes) + LandCounts(unchanged=unchanged)
         counts = counts + LandCounts(quarantined_new=land_quarantine(con, rejected, landed_at))
-        loaded += len(records)
+        loaded += len(records) + unchanged
         quarantined += len(rejected)
         for rejection in rejected:
             # Reasons carry specifics after a colon; count by their general kind.

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -125,7 +125,28 @@ def record_content_hash(record: FeedbackRecord) -> str:
     return hashlib.sha1(payload_json(hashed).encode("utf-8")).hexdigest()
 
 
-def _records_frame(records: list[FeedbackRecord], landed_at: datetime) -> pd.DataFrame:
+def record_source_hash(record: FeedbackRecord, sanitiser: str) -> str:
+    """Hash of a record as its connector read it, before sanitising, under the sanitiser
+    fingerprint `sanitiser` (pipelines.sanitise.sanitiser_fingerprint): equal hashes give the
+    same landed record, so the record need not be sanitised again."""
+    return hashlib.sha1(f"{record_content_hash(record)}:{sanitiser}".encode()).hexdigest()
+
+
+def landed_source_hashes(con: duckdb.DuckDBPyConnection, source: str, record_ids: list[str]) -> dict[str, str]:
+    """source_record_id -> source_hash of the given records of `source` that raw_records holds."""
+    return dict(
+        con.execute(
+            """SELECT source_record_id, source_hash FROM raw_records
+               WHERE source = ? AND source_hash IS NOT NULL
+                 AND source_record_id IN (SELECT unnest(?::VARCHAR[]))""",
+            [source, record_ids],
+        ).fetchall()
+    )
+
+
+def _records_frame(
+    records: list[FeedbackRecord], landed_at: datetime, source_hashes: Sequence[str | None]
+) -> pd.DataFrame:
     rows = [
         {
             "source": r.source,
@@ -146,9 +167,10 @@ def _records_frame(records: list[FeedbackRecord], landed_at: datetime) -> pd.Dat
             "payload": payload_json(r.payload),
             "location": r.location,
             "content_hash": record_content_hash(r),
+            "source_hash": source_hash,
             "landed_at": landed_at,
         }
-        for r in records
+        for r, source_hash in zip(records, source_hashes, strict=True)
     ]
     frame = pd.DataFrame(rows)
     for column in ("nps", "csat"):
@@ -159,12 +181,16 @@ def _records_frame(records: list[FeedbackRecord], landed_at: datetime) -> pd.Dat
 
 
 def land_records(
-    con: duckdb.DuckDBPyConnection, records: list[FeedbackRecord], landed_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    records: list[FeedbackRecord],
+    landed_at: datetime,
+    source_hashes: Sequence[str | None] | None = None,
 ) -> LandCounts:
-    """Insert new records, update changed ones, leave unchanged ones alone."""
+    """Insert new records, update changed ones, leave unchanged ones alone. `source_hashes`
+    (record_source_hash of each record as read, before sanitising) are stored with them."""
     if not records:
         return LandCounts()
-    landing = _records_frame(records, landed_at)
+    landing = _records_frame(records, landed_at, source_hashes or [None] * len(records))
     con.register("landing_frame", landing)
     try:
         con.execute(

@@ -1,9 +1,11 @@
--- Land a batch (table `landing`): insert new records, update changed ones, leave the rest.
-INSERT INTO raw_records
+-- Land a batch (table `landing`): insert new records, update changed ones, leave the rest;
+-- then store every record's source_hash (a record re-sanitised under a new sanitiser may
+-- land unchanged, and must not be sanitised again next time).
+INSERT INTO raw_records BY NAME
 SELECT
     source, source_record_id, channel, received_at, updated_at, customer_id, text,
     nps, csat, product, handle_time_s, resolution_time_s, language_hint,
-    turns, metadata, payload, location, content_hash,
+    turns, metadata, payload, location, content_hash, source_hash,
     landed_at AS first_loaded_at,
     landed_at AS last_changed_at
 FROM landing
@@ -26,3 +28,8 @@ ON CONFLICT (source, source_record_id) DO UPDATE SET
     content_hash = excluded.content_hash,
     last_changed_at = excluded.last_changed_at
 WHERE raw_records.content_hash <> excluded.content_hash;
+
+UPDATE raw_records SET source_hash = landing.source_hash
+FROM landing
+WHERE raw_records.source = landing.source AND raw_records.source_record_id = landing.source_record_id
+  AND raw_records.source_hash IS DISTINCT FROM landing.source_hash;

@@ -25,3 +25,8 @@ CREATE TABLE IF NOT EXISTS raw_records (
     last_changed_at   TIMESTAMP NOT NULL,
     PRIMARY KEY (source, source_record_id)
 );
+
+-- The record as its connector read it, hashed with the sanitiser's fingerprint
+-- (pipelines/warehouse/db.py record_source_hash): a record read again with the same hash is
+-- skipped before the costly cleaning and redaction. NULL: landed before this column existed.
+ALTER TABLE raw_records ADD COLUMN IF NOT EXISTS source_hash VARCHAR;
