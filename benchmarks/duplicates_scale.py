@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+# Only this script's folder: a child imports the project from PYTHONPATH (this checkout or the
+# baseline's worktree), which putting this checkout first would silently override.
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 
 from pipeline_scale import (  # noqa: E402
