@@ -440,7 +440,14 @@ def remeasure_increment(args: argparse.Namespace, earlier: list[dict[str, Any]])
             raise SystemExit(f"no --keep run of {n_items} items in {args.increment_only}")
         increment = increment_again(n_items, args.weeks, args.seed, work)
         increment["measured_on"] = time.strftime("%Y-%m-%d")
+        increment["code_revision"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
         increment["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        # The figure it replaces stays beside it: the same base, the code before.
+        by_items[n_items]["increment_replaced"] = {
+            key: value for key, value in by_items[n_items]["increment"].items() if key != "warehouse"
+        }
         by_items[n_items]["increment"] = increment
         print(f"[{n_items}] increment {increment['wall_seconds']} s: {increment['stage_seconds']}, "
               f"outside stages {increment['outside_stages_seconds']} s", flush=True)
