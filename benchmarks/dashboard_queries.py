@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -205,7 +206,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     planning.set_workload_assumptions(con, settings)
     for core_file in sorted((SQL_DIR / "core").glob("*.sql")):
         sql = core_file.read_text(encoding="utf-8")
-        if not any(f"CREATE OR REPLACE TABLE {table} AS" in sql for table in SYNTHESISED):
+        if not any(re.search(rf"CREATE (OR REPLACE )?TABLE (IF NOT EXISTS )?{table} AS", sql) for table in SYNTHESISED):
             con.execute(sql)
     apply_layers(con, ["marts"])
     planning.write_contact_forecast(con, settings)

@@ -38,8 +38,7 @@ from pipelines.process_memory import peak_rss_mb, reset_peak_rss
 from pipelines.settings import Settings, get_settings
 from pipelines.worker_pool import on_worker_processes, stop_worker_processes
 from pipelines.warehouse.db import (
-    MODEL_LAYERS,
-    apply_layers,
+    build_models,
     check_contracts,
     connect,
     exclusive_run,
@@ -203,7 +202,7 @@ def match_promotions(work_db: Path, promotions_config_path: Path) -> dict:
 def build_marts(work_db: Path) -> dict:
     with open_work_db(work_db) as con:
         planning.set_workload_assumptions(con, get_settings())
-        apply_layers(con, MODEL_LAYERS)
+        build_models(con)
         planning.write_contact_forecast(con, get_settings())
         insights_step.build_theme_flags(con)
         steps.build_score_impact(con, get_settings().score_impact_min_items)

@@ -9,14 +9,18 @@ import pytest
 
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn
 from pipelines.warehouse.db import (
+    KEPT_TABLES,
     MODEL_LAYERS,
     apply_layers,
+    build_models,
     check_contracts,
     connect,
+    enforced_constraints,
     identifier,
     init_schema,
     land_quarantine,
     land_records,
+    table_fingerprints,
 )
 
 LANDED = datetime(2026, 11, 16, 6, 0)
@@ -135,6 +139,88 @@ def test_contracts_report_every_kind_of_violation(tmp_path):
             "loose.d: 1 values outside ['x', 'y']",
             "loose.e: 1 values missing from declared.a",
         ])
+        # What DuckDB enforces on every write is not scanned for again.
+        enforced = enforced_constraints(con)
+        assert {("declared", "UNIQUE", frozenset({"a"})), ("declared", "NOT NULL", frozenset({"c"}))} <= enforced
+        assert not {entry for entry in enforced if entry[0] == "loose"}
+
+
+def understand_landed(con, theme_id: str = "T0001") -> None:
+    """What the NLP stages would store for every landed item version: one segment each,
+    enriched, in `theme_id` (kept where a text was placed before)."""
+    con.execute("INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback ON CONFLICT DO NOTHING")
+    con.execute(
+        """INSERT INTO nlp_segments SELECT feedback_id, content_hash, 0, text, 0, length(text), 'h_' || content_hash
+           FROM stg_feedback ON CONFLICT DO NOTHING"""
+    )
+    con.execute(
+        """INSERT INTO nlp_segment_enrichment SELECT DISTINCT text_hash, -0.5, 'negative', ['parcel']
+           FROM nlp_segments ON CONFLICT DO NOTHING"""
+    )
+    con.execute("INSERT INTO segment_theme SELECT DISTINCT text_hash, ?, 0.8 FROM nlp_segments ON CONFLICT DO NOTHING",
+                [theme_id])
+
+
+def feedback_id_of(con, record_id: str) -> str:
+    return con.execute("SELECT feedback_id FROM stg_feedback WHERE source_record_id = ?", [record_id]).fetchall()[0][0]
+
+
+def test_kept_tables_rewrite_only_changed_items_and_equal_a_whole_build(con):
+    for theme_id in ("T0001", "T0002"):
+        con.execute(
+            """INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run, last_seen_run)
+               VALUES (?, ?, ['parcel'], [1.0], true, 'r1', 'r1')""", [theme_id, f"label {theme_id}"],
+        )
+    land_records(con, [record(str(n), text=f"Parcel {n} is late.") for n in range(1, 6)], LANDED)
+    understand_landed(con)
+    build_models(con)
+    ids = {n: feedback_id_of(con, str(n)) for n in range(1, 6)}
+
+    # A week later: item 1 is edited (new text, another theme), item 6 arrives, item 5 is
+    # deleted at the source, item 2 turns out to copy item 3, and item 4's text is moved
+    # to another theme by a refit.
+    land_records(con, [record("1", text="Parcel 1 arrived broken."), record("6", text="Parcel 6 is late.")], LANDED)
+    con.execute("DELETE FROM raw_records WHERE source_record_id = '5'")
+    understand_landed(con, theme_id="T0002")
+    con.execute("INSERT INTO nlp_duplicates VALUES (?, ?, 'near', 0.9)", [ids[2], ids[3]])
+    con.execute(
+        "UPDATE segment_theme SET theme_id = 'T0002' WHERE text_hash IN (SELECT text_hash FROM segments WHERE feedback_id = ?)",
+        [ids[4]],
+    )
+    ids[6] = feedback_id_of(con, "6")
+    build_models(con)
+
+    rewritten = {row[0] for row in con.execute("SELECT feedback_id FROM feedback_changes").fetchall()}
+    assert rewritten == {ids[1], ids[2], ids[5], ids[6]}
+    rewritten_segments = {row[0] for row in con.execute("SELECT segment_id FROM theme_segment_changes").fetchall()}
+    assert rewritten_segments == {f"{ids[n]}:0" for n in (1, 2, 4, 5, 6)}
+    assert con.execute("SELECT text FROM feedback WHERE feedback_id = ?", [ids[1]]).fetchone() == ("Parcel 1 arrived broken.",)
+    assert con.execute("SELECT theme_id, message_text FROM theme_segments WHERE feedback_id = ?", [ids[1]]).fetchone() == (
+        "T0002", "Parcel 1 arrived broken.")
+    tables = [*KEPT_TABLES, "feedback_scope"]
+    kept = table_fingerprints(con, tables)
+    assert check_contracts(con) == []
+
+    for table in KEPT_TABLES:
+        con.execute("DROP TABLE " + identifier(table))
+    build_models(con)
+    assert table_fingerprints(con, tables) == kept
+
+
+def test_kept_tables_are_built_whole_when_the_warehouse_sql_changed(con):
+    land_records(con, [record("1"), record("2")], LANDED)
+    understand_landed(con)
+    build_models(con)
+    # Unchanged rows are not rewritten: text is never compared, content_hash stands for it.
+    con.execute("UPDATE feedback SET text = 'stale' WHERE source_record_id = '1'")
+    build_models(con)
+    assert con.execute("SELECT text FROM feedback WHERE source_record_id = '1'").fetchone() == ("stale",)
+
+    con.execute("UPDATE model_state SET sql_fingerprint = 'built by older SQL'")
+    build_models(con)
+    assert con.execute("SELECT text FROM feedback WHERE source_record_id = '1'").fetchone() == (
+        "My parcel is two weeks late.",)
+    assert con.execute("SELECT count(*) FROM model_state").fetchone() == (1,)
 
 
 def test_feedback_takes_detected_language_and_keys_are_stable(con):
