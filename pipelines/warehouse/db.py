@@ -29,7 +29,8 @@ from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn, p
 
 SQL_DIR = Path(__file__).parent / "sql"
 CONTRACTS_PATH = Path(__file__).parent / "contracts.yaml"
-# Built in this order; raw tables persist between runs, the rest is rebuilt from them.
+# Built in this order; raw tables persist between runs, the rest is rebuilt from them (the
+# KEPT_TABLES by rewriting the rows that changed).
 SCHEMA_LAYERS = ("raw", "staging")
 MODEL_LAYERS = ("core", "marts")
 # Model tables whose .sql files rewrite only the rows that changed (a weekly run changes a few
