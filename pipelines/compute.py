@@ -19,7 +19,9 @@ import pandas as pd
 
 from nlp.embeddings import Embedder, load_embedder
 from nlp.keyphrases import KeyPhraseConfig, key_phrases
-from nlp.sentiment import Sentiment, SentimentConfig, SentimentModel, load_sentiment_model
+from nlp.sentiment import (
+    BACKEND_LANGUAGES, Sentiment, SentimentConfig, SentimentModel, embedding_seed, fit_sentiment_model, load_seed,
+)
 from nlp.themes import TaxonomyRules, assign_to_themes, settle_theme_ids
 
 R = TypeVar("R")
@@ -58,21 +60,33 @@ class EmbedderRef:
         return embedder.encode(texts)
 
 
+def sentiment_seed_texts(backend: str) -> list[str]:
+    """The seed texts whose embeddings the sentiment model of `backend` is fitted on."""
+    return [example.text for example in embedding_seed(load_seed(), BACKEND_LANGUAGES[backend])]
+
+
 @lru_cache(maxsize=4)
-def sentiment_model(backend: str, config: SentimentConfig) -> SentimentModel:
-    """The sentiment model for embeddings of `backend`, fitted once per process and config."""
-    return load_sentiment_model(backend, config=config)
+def sentiment_model(backend: str, config: SentimentConfig, seed_vectors: bytes) -> SentimentModel:
+    """The sentiment model for embeddings of `backend`, fitted once per process, config and
+    seed embeddings (float32 rows of `sentiment_seed_texts`, as bytes)."""
+    seed = load_seed()
+    languages = BACKEND_LANGUAGES[backend]
+    vectors = np.frombuffer(seed_vectors, dtype=np.float32).reshape(len(embedding_seed(seed, languages)), -1)
+    return fit_sentiment_model(seed, vectors, embedding_languages=languages, config=config)
 
 
 @dataclass(frozen=True)
 class SentimentRef:
-    """A SentimentModel that pickles as its backend and config, fitted where it is used."""
+    """A SentimentModel that pickles as its backend, config and seed embeddings (~100 KB),
+    fitted where it is used. The seed is embedded through the run's embedding cache, so no
+    process loads an embedding model just to fit it."""
 
     backend: str
     config: SentimentConfig
+    seed_vectors: bytes
 
     def score(self, texts: Sequence[str], languages: Sequence[str | None], embeddings: np.ndarray) -> list[Sentiment]:
-        return sentiment_model(self.backend, self.config).score(texts, languages, embeddings)
+        return sentiment_model(self.backend, self.config, self.seed_vectors).score(texts, languages, embeddings)
 
 
 # --- batch functions ------------------------------------------------------------------

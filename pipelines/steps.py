@@ -47,6 +47,7 @@ from pipelines.compute import (
     embed_texts,
     enrich_texts,
     map_in_process,
+    sentiment_seed_texts,
     similarity_to,
 )
 from pipelines.connectors.base import FeedbackRecord, SourceConfig
@@ -328,6 +329,20 @@ def embed_segments(
     embedded = cache_embeddings(con, embedder, segment_texts, progress, map_batches)
     total = fetch_row(con, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
     return EmbedReport(texts_total=total, embedded_now=embedded, from_cache=total - embedded)
+
+
+def sentiment_seed_vectors(
+    con: duckdb.DuckDBPyConnection,
+    embedder: Embedder,
+    backend: str,
+    map_batches: MapBatches = map_in_process,
+) -> np.ndarray:
+    """Embeddings of the sentiment seed (`compute.sentiment_seed_texts`), through the cache:
+    the first run embeds its few dozen texts, later runs only read them."""
+    texts = sentiment_seed_texts(backend)
+    hashes = [text_hash(text) for text in texts]
+    cache_embeddings(con, embedder, pd.DataFrame({"text_hash": hashes, "text": texts}), map_batches=map_batches)
+    return cached_vectors(con, embedder.model_id, hashes)
 
 
 # --- enrich: sentiment, key phrases, duplicates -------------------------------------

@@ -21,8 +21,9 @@ import numpy as np
 import pytest
 import yaml
 
-from nlp.embeddings import load_embedder
-from pipelines.compute import sentiment_model
+from nlp.config import load_nlp_config
+from nlp.embeddings import load_embedder, text_hash
+from pipelines.compute import sentiment_model, sentiment_seed_texts
 from pipelines.settings import PROJECT_ROOT, Settings, get_settings
 from pipelines.steps import EMBED_BATCH
 from pipelines.warehouse.db import identifier, load_contracts, table_fingerprints
@@ -116,7 +117,13 @@ def test_dask_run_builds_the_same_warehouse_as_the_local_run(built_warehouse, da
     assert report.embed == local.embed and report.embed["embedded_now"] > EMBED_BATCH
     assert report.enrich == local.enrich and report.themes["mode"] == local.themes["mode"] == "fit"
     expected = fingerprints(built_warehouse.db_path)
-    assert expected["embedding_cache"][0] == local.embed["texts_total"]
+    # The cache holds each segment text and the sentiment seed, once.
+    backend = load_nlp_config(get_settings().nlp_config_path).themes.embedding_backend
+    with duckdb.connect(str(built_warehouse.db_path), read_only=True) as con:
+        cached = [h for (h,) in con.execute("SELECT text_hash FROM embedding_cache").fetchall()]
+        segment_texts = {h for (h,) in con.execute("SELECT text_hash FROM nlp_segments").fetchall()}
+    assert len(segment_texts) == local.embed["texts_total"]
+    assert sorted(cached) == sorted(segment_texts | {text_hash(t) for t in sentiment_seed_texts(backend)})
     assert fingerprints(db) == expected
     assert_same_embedding_floats(db, built_warehouse.db_path)
 

@@ -239,3 +239,29 @@ def test_segments_carry_sentiment_and_key_phrases_and_reposts_point_to_their_ori
                WHERE f.channel = 'social' AND f.text LIKE 'RT @%'""",
     )
     assert reposts and all(is_copy for is_copy, _ in reposts)
+
+
+def test_the_sentiment_model_is_fitted_on_seed_embeddings_the_cache_keeps(built_warehouse):
+    """The run embeds the sentiment seed once, through the embedding cache; fitted from the
+    cached vectors, the model scores as one that encodes the seed itself."""
+    from nlp.config import load_nlp_config
+    from nlp.sentiment import load_sentiment_model
+    from pipelines.compute import EmbedderRef, SentimentRef, sentiment_seed_texts
+    from pipelines.steps import cached_vectors, sentiment_seed_vectors
+
+    config = load_nlp_config(get_settings().nlp_config_path)
+    backend, model_id = config.themes.embedding_backend, built_warehouse.report.embed["model"]
+    # Read-only: were any seed vector missing, caching it would fail here.
+    with duckdb.connect(str(built_warehouse.db_path), read_only=True) as con:
+        seed_vectors = sentiment_seed_vectors(con, EmbedderRef(backend, model_id), backend)
+        segments = con.execute(
+            "SELECT s.text_hash, s.text, i.language FROM nlp_segments AS s JOIN nlp_items AS i USING (feedback_id, content_hash) "
+            "ORDER BY s.feedback_id, s.ordinal LIMIT 300"
+        ).df()
+        vectors = cached_vectors(con, model_id, segments["text_hash"].tolist())
+    assert seed_vectors.shape == (len(sentiment_seed_texts(backend)), vectors.shape[1])
+    texts, languages = segments["text"].tolist(), segments["language"].tolist()
+    from_cache = SentimentRef(backend, config.sentiment, seed_vectors.tobytes()).score(texts, languages, vectors)
+    encoded_here = load_sentiment_model(backend, config=config.sentiment).score(texts, languages, vectors)
+    assert [s.label for s in from_cache] == [s.label for s in encoded_here]
+    assert max(abs(a.score - b.score) for a, b in zip(from_cache, encoded_here, strict=True)) < 1e-5
