@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -107,9 +108,32 @@ def _print_report(report) -> None:
     console.print(f"Published [bold]{report.db_path}[/bold]")
 
 
+def _start_temporary_prefect_server() -> threading.Thread | None:
+    """With no Prefect server configured, a flow starts a temporary one as it begins, and waits
+    seconds for it; started on a thread first, it comes up while the pipeline's modules import."""
+    from prefect.settings import get_current_settings
+
+    prefect_settings = get_current_settings()
+    if prefect_settings.api.url or not prefect_settings.server.ephemeral.enabled:
+        return None
+
+    def start() -> None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        SubprocessASGIServer().start()  # one per process: the flow's client finds it running
+
+    starting = threading.Thread(target=start, name="start-prefect-server", daemon=True)
+    starting.start()
+    return starting
+
+
 def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = False):
+    server_starting = _start_temporary_prefect_server()
     from pipelines import progress
     from pipelines.flows import configured_pipeline
+
+    if server_starting is not None:
+        server_starting.join()  # the flow must not call the server before it answers
 
     bars = Progress(
         TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

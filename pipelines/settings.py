@@ -64,9 +64,8 @@ class Settings(BaseSettings):
     # a LocalCluster for the run with `dask_workers` worker processes of one thread each.
     dask_address: str | None = None
     dask_workers: int = 2
-    # With "local": processes for the mostly pure-Python stages (cleaning and redaction while
-    # collecting, segmenting, sentiment and key phrases); None means one per core, 1 keeps
-    # them in the flow's process.
+    # With "local": processes for the pure-Python stages (cleaning and redaction while
+    # collecting, segmenting); None means one per core, 1 keeps them in the flow's process.
     cpu_workers: int | None = None
 
     def taxonomy_journal_path(self, db_path: Path | None = None) -> Path:

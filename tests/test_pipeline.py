@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import get_settings
+from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse.db import (
     RERUN_STAMPED_COLUMNS,
     check_contracts,
@@ -265,3 +266,20 @@ def test_the_sentiment_model_is_fitted_on_seed_embeddings_the_cache_keeps(built_
     encoded_here = load_sentiment_model(backend, config=config.sentiment).score(texts, languages, vectors)
     assert [s.label for s in from_cache] == [s.label for s in encoded_here]
     assert max(abs(a.score - b.score) for a, b in zip(from_cache, encoded_here, strict=True)) < 1e-5
+
+
+def test_the_command_line_run_starts_its_temporary_prefect_server_once(built_warehouse, tmp_path):
+    """`voc run` with no Prefect server configured starts a temporary one while it imports;
+    the flow then uses that server, and the run publishes."""
+    db = copy_warehouse(built_warehouse.db_path, tmp_path)
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--db", str(db), "--sources", str(built_warehouse.sources_path)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert output.count("Starting temporary server") == 1, output
+    assert "Published" in output
+    assert query(db, "SELECT count(*) FROM run_log")[0][0] == 2
