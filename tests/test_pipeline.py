@@ -256,8 +256,9 @@ def test_the_sentiment_model_is_fitted_on_seed_embeddings_the_cache_keeps(built_
     with duckdb.connect(str(built_warehouse.db_path), read_only=True) as con:
         seed_vectors = sentiment_seed_vectors(con, EmbedderRef(backend, model_id), backend)
         segments = con.execute(
-            "SELECT s.text_hash, s.text, i.language FROM nlp_segments AS s JOIN nlp_items AS i USING (feedback_id, content_hash) "
-            "ORDER BY s.feedback_id, s.ordinal LIMIT 300"
+            """SELECT s.text_hash, s.text, i.language
+               FROM nlp_segments AS s JOIN nlp_items AS i USING (feedback_id, content_hash)
+               ORDER BY s.feedback_id, s.ordinal LIMIT 300"""
         ).df()
         vectors = cached_vectors(con, model_id, segments["text_hash"].tolist())
     assert seed_vectors.shape == (len(sentiment_seed_texts(backend)), vectors.shape[1])
