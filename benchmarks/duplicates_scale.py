@@ -102,10 +102,13 @@ def child_mark(db: Path, out: Path) -> None:
     with connect(db) as con:
         init_schema(con)
         began, began_cpu = time.perf_counter(), time.process_time()
-        exact, near = mark_duplicates(con, config)
+        marking = mark_duplicates(con, config)
         seconds, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+    # A baseline revision from before MarkingReport returns (exact, near).
+    exact, near, decided = (*marking, None) if isinstance(marking, tuple) else (
+        marking.exact, marking.near, marking.decided)
     out.write_text(json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-                               "exact": exact, "near": near,
+                               "exact": exact, "near": near, "decided": decided,
                                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 

@@ -343,13 +343,13 @@ def link_duplicates(
     """Decide each `deciding` item, in order, against the items before it.
 
     Both frames have feedback_id, text, received_at, customer_id, reach and the KEY_COLUMNS;
-    `earlier` holds items decided before, all of them earlier in order than every deciding
-    item, with exact_of (None: the item heads its text). It must include, for each norm_hash
-    of a deciding item, the first earlier head per customer and every earlier head received
-    within unrelated_window_days before the first deciding item; and, of the earlier heads
-    sharing a band key with a deciding item, those of the same customer, those received within
-    unrelated_window_days before the first deciding item and, for a repost, all of them;
-    more items do no harm.
+    `earlier` holds items decided before, with exact_of (None: the item heads its text). They
+    may come before or after any deciding item in marking order (an incremental run re-decides
+    only some items among kept ones); each deciding item sees those before it. For a deciding
+    item, `earlier` must include, of the heads before it: per shared norm_hash the first, the
+    first of its customer and those received within unrelated_window_days before it; of those
+    sharing a band key, those of its customer, those received within that window and, for a
+    repost, its max_candidates best. More items do no harm.
 
     Returns the decisions (DECISION_COLUMNS: exact_of the head an item copies, or None) and
     the near links (LINK_COLUMNS: from a deciding item to an earlier head, with their Jaccard
@@ -359,36 +359,34 @@ def link_duplicates(
     heads: dict[int, _Heads] = {}
     candidates = _Candidates(window)
     cache = _ShingleCache(config)
-
-    def add_head(item: _Item, norm_hash: object, bands: list[int]) -> None:
+    stream = deciding.assign(_deciding=True)
+    if earlier is not None and len(earlier):
+        kept_heads = earlier[earlier["exact_of"].isna()].drop(columns="exact_of")
+        stream = pd.concat([kept_heads.assign(_deciding=False), stream], ignore_index=True)
+    ordered = order_items(stream)
+    exact_of: list[str | None] = []
+    decided: list[str] = []
+    links: list[tuple[str, str, float]] = []
+    for item, norm_hash, bands, is_deciding in zip(
+        _described(ordered, config), ordered["norm_hash"], ordered["bands"], ordered["_deciding"], strict=True
+    ):
+        if is_deciding:
+            group = None if pd.isna(norm_hash) else heads.get(int(norm_hash))
+            head = group.copied_by(item, window) if group else None
+            decided.append(item.feedback_id)
+            exact_of.append(head)
+            if head is not None:
+                continue
+            if len(bands):
+                for candidate in candidates.best(item, bands, config.max_candidates):
+                    similarity = jaccard(cache.of(item), cache.of(candidate))
+                    if similarity >= config.near_threshold and _may_duplicate(item, candidate, window):
+                        links.append((item.feedback_id, candidate.feedback_id, round(similarity, 4)))
         if not pd.isna(norm_hash):
             heads.setdefault(int(norm_hash), _Heads()).add(item)
         if len(bands):
             candidates.add(item, bands)
-
-    if earlier is not None and len(earlier):
-        ordered_earlier = order_items(earlier[earlier["exact_of"].isna()])
-        for item, norm_hash, bands in zip(
-            _described(ordered_earlier, config), ordered_earlier["norm_hash"], ordered_earlier["bands"], strict=True
-        ):
-            add_head(item, norm_hash, bands)
-
-    ordered = order_items(deciding)
-    exact_of: list[str | None] = []
-    links: list[tuple[str, str, float]] = []
-    for item, norm_hash, bands in zip(_described(ordered, config), ordered["norm_hash"], ordered["bands"], strict=True):
-        group = None if pd.isna(norm_hash) else heads.get(int(norm_hash))
-        head = group.copied_by(item, window) if group else None
-        exact_of.append(head)
-        if head is not None:
-            continue
-        if len(bands):
-            for candidate in candidates.best(item, bands, config.max_candidates):
-                similarity = jaccard(cache.of(item), cache.of(candidate))
-                if similarity >= config.near_threshold and _may_duplicate(item, candidate, window):
-                    links.append((item.feedback_id, candidate.feedback_id, round(similarity, 4)))
-        add_head(item, norm_hash, bands)
-    decisions = pd.DataFrame({"feedback_id": ordered["_id"].to_numpy(), "exact_of": exact_of})
+    decisions = pd.DataFrame({"feedback_id": decided, "exact_of": exact_of})
     return decisions, pd.DataFrame(links, columns=LINK_COLUMNS)
 
 

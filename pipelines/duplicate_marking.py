@@ -6,18 +6,22 @@ received_at, then larger reach, then feedback_id). So a run:
 1. finds the items that are new, changed or gone since the last marking; the earliest
    received_at among them is `since`;
 2. computes the keys (comparison-text hash, flags, LSH band keys) of new and changed items;
-3. forgets the decisions and links of every item received at or after `since`, and decides them
-   again in order, in batches, each batch against the earlier items the warehouse holds: the
-   heads of the same texts and the heads sharing a band key;
-4. closes all decisions and links into groups and rewrites nlp_duplicates.
+3. decides the new and changed items, in order, in batches, each batch against the other items
+   the warehouse holds: the heads of the same texts and the heads sharing a band key;
+4. decides again, with them, every later item that shares a comparison text or a band key with
+   an item that appeared, went, changed or stopped or started heading its text (a "flip"),
+   until no decision flips a new item's status: an item's decision depends only on the heads
+   before it that share one of its keys, so the items no flip reaches keep theirs;
+5. closes all decisions and links into groups and rewrites nlp_duplicates.
 
-A weekly increment thus decides the last weeks' items, not the whole history, and memory is
-bounded by the batch, not the warehouse. State lives in the nlp_duplicate_* tables
+A weekly increment thus decides its own items and the few later ones that share their keys,
+not every item since its oldest one, and memory is bounded by the batch, not the warehouse. State lives in the nlp_duplicate_* tables
 (pipelines/warehouse/sql/raw/03_nlp_outputs.sql); changed settings recompute it all.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import duckdb
@@ -30,12 +34,15 @@ from pipelines.warehouse.db import fetch_row
 
 KEYS_BATCH = 50_000
 # Each batch scans the band table for its earlier heads (~7 s at 1M items), so batches are
-# large: a weekly increment whose late items reach two months back re-decides ~100k items at
-# 1M, and one batch of them took 20 s where two of 50k and a remainder took 36 s, with no more
-# memory (DuckDB's share dominates).
+# large: a first run decides everything, and when every item since a weekly increment's
+# oldest was re-decided (~100k at 1M), one batch took 20 s where two of 50k and a remainder
+# took 36 s, with no more memory (DuckDB's share dominates).
 DECIDE_BATCH = 150_000
 STATE_TABLES = ("nlp_duplicate_keys", "nlp_duplicate_bands", "nlp_duplicate_decisions", "nlp_duplicate_links")
 MARKING_ORDER = "received_at, reach DESC, feedback_id"
+# (h)ead before (d)eciding item in marking order.
+HEAD_FIRST = """(h.received_at < d.received_at OR (h.received_at = d.received_at
+                 AND (h.reach > d.reach OR (h.reach = d.reach AND h.feedback_id < d.feedback_id))))"""
 # norm_hash as text: pandas would turn a BIGINT column with NULLs into floats and lose bits.
 ITEM_COLUMNS = """k.feedback_id, s.text, k.received_at, k.customer_id, k.reach, k.norm_hash::VARCHAR AS norm_hash,
                   k.is_repost,
@@ -44,29 +51,39 @@ ITEM_COLUMNS = """k.feedback_id, s.text, k.received_at, k.customer_id, k.reach, 
                             WHERE b.feedback_id = k.feedback_id), []) AS bands"""
 
 
-def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | None = None) -> tuple[int, int]:
-    """Bring nlp_duplicates up to date with stg_feedback; returns (exact, near) duplicates."""
+@dataclass(frozen=True)
+class MarkingReport:
+    exact: int  # duplicates in nlp_duplicates, by kind
+    near: int
+    decided: int  # items decided in this run
+    decided_rounds: int  # passes until no decision flipped a new item's status
+
+
+def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | None = None) -> MarkingReport:
+    """Bring nlp_duplicates up to date with stg_feedback."""
     config = config or DuplicateConfig()
     fingerprint = config.fingerprint()
     if fetch_row(con, "SELECT count(*) FROM nlp_duplicate_keys WHERE config <> ?", [fingerprint])[0]:
         for table in STATE_TABLES:
             con.execute("DELETE FROM " + table)  # names from the constant above
     since = _forget_changed(con)
+    decided = rounds = 0
     if since is not None:
         _store_keys(con, config, fingerprint)
-        _decide_from(con, since, config)
+        decided, rounds = _decide_affected(con, since, config)
         _write_groups(con, config)
     exact, near = fetch_row(
         con,
         """SELECT count(*) FILTER (duplicate_kind = 'exact'), count(*) FILTER (duplicate_kind = 'near')
            FROM nlp_duplicates""",
     )
-    return int(exact), int(near)
+    return MarkingReport(int(exact), int(near), decided, rounds)
 
 
 def _forget_changed(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """Drop the keys of changed and gone items; the earliest received_at of new, changed or
-    gone items (None: nothing to do)."""
+    """Drop the keys, decisions and links of changed and gone items, noting the keys of those
+    that headed their text as flipped; the earliest received_at of new, changed or gone items
+    (None: nothing to do)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE duplicate_changes AS
            SELECT s.feedback_id, s.received_at
@@ -77,7 +94,14 @@ def _forget_changed(con: duckdb.DuckDBPyConnection) -> datetime | None:
            FROM nlp_duplicate_keys AS k ANTI JOIN stg_feedback AS s USING (feedback_id)"""
     )
     since = fetch_row(con, "SELECT min(received_at) FROM duplicate_changes")[0]
-    for table in ("nlp_duplicate_keys", "nlp_duplicate_bands"):
+    con.execute("CREATE OR REPLACE TEMP TABLE flipped_texts (norm_hash BIGINT, received_at TIMESTAMP)")
+    con.execute("CREATE OR REPLACE TEMP TABLE flipped_bands (band_key BIGINT, received_at TIMESTAMP)")
+    old_heads = """SELECT k.* FROM nlp_duplicate_keys AS k JOIN nlp_duplicate_decisions AS d USING (feedback_id)
+                   WHERE d.exact_of IS NULL AND k.feedback_id IN (SELECT feedback_id FROM duplicate_changes)"""
+    con.execute("INSERT INTO flipped_texts SELECT norm_hash, received_at FROM (" + old_heads + ") WHERE norm_hash IS NOT NULL")
+    con.execute("INSERT INTO flipped_bands SELECT b.band_key, h.received_at FROM (" + old_heads + ") AS h "
+                "JOIN nlp_duplicate_bands AS b USING (feedback_id)")
+    for table in STATE_TABLES:  # names from the constant above
         con.execute("DELETE FROM " + table + " WHERE feedback_id IN (SELECT feedback_id FROM duplicate_changes)")
     return since
 
@@ -111,14 +135,60 @@ def _store_keys(con: duckdb.DuckDBPyConnection, config: DuplicateConfig, fingerp
         con.unregister("new_bands")
 
 
-def _decide_from(con: duckdb.DuckDBPyConnection, since: datetime, config: DuplicateConfig) -> None:
-    """Decide every item received at or after `since` again, in order, batch by batch."""
-    redo = "SELECT feedback_id FROM nlp_duplicate_keys WHERE received_at >= ?"
-    con.execute("DELETE FROM nlp_duplicate_decisions WHERE feedback_id IN (" + redo + ") "
-                "OR feedback_id NOT IN (SELECT feedback_id FROM nlp_duplicate_keys)", [since])
-    con.execute("DELETE FROM nlp_duplicate_links WHERE feedback_id IN (" + redo + ") "
-                "OR feedback_id NOT IN (SELECT feedback_id FROM nlp_duplicate_keys)", [since])
-    ids = [row[0] for row in con.execute(redo + " ORDER BY " + MARKING_ORDER, [since]).fetchall()]
+def _decide_affected(con: duckdb.DuckDBPyConnection, since: datetime, config: DuplicateConfig) -> tuple[int, int]:
+    """Decide the new and changed items, then again with them every later item a flip reaches,
+    until no new item is reached; returns (items decided, rounds)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE previous_heads AS
+           SELECT d.feedback_id, d.exact_of IS NULL AS was_head
+           FROM nlp_duplicate_decisions AS d JOIN nlp_duplicate_keys AS k USING (feedback_id)
+           WHERE k.received_at >= ?""",
+        [since],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE affected AS
+           SELECT feedback_id FROM nlp_duplicate_keys ANTI JOIN nlp_duplicate_decisions USING (feedback_id)"""
+    )
+    rounds = 0
+    while True:
+        rounds += 1
+        _decide(con, config)
+        # A decided item flips when it heads its text now but did not before (new and changed
+        # items did not exist before), or the other way round.
+        flips = """SELECT k.* FROM affected JOIN nlp_duplicate_keys AS k USING (feedback_id)
+                   JOIN nlp_duplicate_decisions AS d USING (feedback_id) LEFT JOIN previous_heads AS p USING (feedback_id)
+                   WHERE (d.exact_of IS NULL) <> coalesce(p.was_head, false)"""
+        con.execute("INSERT INTO flipped_texts SELECT norm_hash, received_at FROM (" + flips + ") WHERE norm_hash IS NOT NULL")
+        con.execute("INSERT INTO flipped_bands SELECT b.band_key, f.received_at FROM (" + flips + ") AS f "
+                    "JOIN nlp_duplicate_bands AS b USING (feedback_id)")
+        # Ties in received_at count as before: deciding one item too many changes nothing.
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE reached AS
+               WITH later AS (SELECT k.feedback_id, k.norm_hash, k.received_at FROM nlp_duplicate_keys AS k
+                              WHERE k.received_at >= $since AND k.feedback_id NOT IN (SELECT feedback_id FROM affected))
+               SELECT l.feedback_id FROM later AS l
+               WHERE EXISTS (SELECT 1 FROM flipped_texts AS f WHERE f.norm_hash = l.norm_hash AND f.received_at <= l.received_at)
+               UNION
+               SELECT l.feedback_id FROM later AS l JOIN nlp_duplicate_bands AS b USING (feedback_id)
+               JOIN flipped_bands AS f ON f.band_key = b.band_key AND f.received_at <= l.received_at""",
+            {"since": since},
+        )
+        if not fetch_row(con, "SELECT count(*) FROM reached")[0]:
+            return fetch_row(con, "SELECT count(*) FROM affected")[0], rounds
+        # Decide the reached items and, again, those decided before: an item reached now may
+        # come before them and change what they see.
+        con.execute("INSERT INTO affected SELECT feedback_id FROM reached")
+        for table in ("nlp_duplicate_decisions", "nlp_duplicate_links"):
+            con.execute("DELETE FROM " + table + " WHERE feedback_id IN (SELECT feedback_id FROM affected)")
+
+
+def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
+    """Decide the items in `affected` (which have no decisions), in order, batch by batch."""
+    ids = [
+        row[0] for row in con.execute(
+            "SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id) ORDER BY " + MARKING_ORDER
+        ).fetchall()
+    ]
     window = timedelta(days=config.unrelated_window_days)
     for start in range(0, len(ids), DECIDE_BATCH):
         con.execute("CREATE OR REPLACE TEMP TABLE deciding_ids AS SELECT unnest(?::VARCHAR[]) AS feedback_id",
@@ -140,10 +210,10 @@ def _decide_from(con: duckdb.DuckDBPyConnection, since: datetime, config: Duplic
 def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_candidates: int) -> pd.DataFrame:
     """The decided heads that link_duplicates needs for the items in deciding_ids: per shared
     comparison text, the first head, the first head of each deciding item's customer and the
-    heads within the window; of the heads
-    sharing a band key with a deciding item, those of its customer, those within the window
-    and, for a repost, its max_candidates best. Not every head sharing a key: common wordings
-    share keys with a number of heads that grows with the history."""
+    heads within the window; of the heads sharing a band key with a deciding item, those of
+    its customer, those within the window and, for a repost, its max_candidates best of those
+    before it. Not every head sharing a key: common wordings share keys with a number of heads
+    that grows with the history."""
     return con.execute(
         """WITH heads AS (
                SELECT k.* FROM nlp_duplicate_keys AS k
@@ -160,7 +230,7 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_c
                     OR received_at >= $window_start
            ),
            deciding_bands AS (
-               SELECT d.feedback_id, d.customer_id, d.is_repost, b.band_key
+               SELECT d.feedback_id, d.customer_id, d.is_repost, d.received_at, d.reach, b.band_key
                FROM deciding AS d JOIN nlp_duplicate_bands AS b USING (feedback_id)
            ),
            head_bands AS (
@@ -176,7 +246,7 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_c
            ),
            for_reposts AS (
                SELECT h.feedback_id FROM head_bands AS h JOIN deciding_bands AS d USING (band_key)
-               WHERE d.is_repost
+               WHERE d.is_repost AND """ + HEAD_FIRST + """
                GROUP BY d.feedback_id, h.feedback_id, h.received_at, h.reach
                QUALIFY row_number() OVER (
                    PARTITION BY d.feedback_id ORDER BY count(*) DESC, h.received_at, h.reach DESC, h.feedback_id

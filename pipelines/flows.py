@@ -171,8 +171,8 @@ def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
         enriched = steps.enrich_segments(
             con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
         )
-        exact, near = mark_duplicates(con, config.duplicates)
-    return asdict(steps.EnrichReport(enriched, exact, near))
+        marking = mark_duplicates(con, config.duplicates)
+    return asdict(steps.EnrichReport(enriched, marking.exact, marking.near, marking.decided))
 
 
 @task(cache_policy=NO_CACHE)

@@ -353,6 +353,7 @@ class EnrichReport:
     texts_enriched_now: int
     duplicates_exact: int
     duplicates_near: int
+    duplicates_decided_now: int  # items whose duplicate decision this run made
 
 
 def enrich_segments(

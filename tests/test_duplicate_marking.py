@@ -137,6 +137,76 @@ def test_late_changed_and_deleted_items_redo_what_they_affect(tmp_path: Path) ->
     assert records[150].source_record_id not in set(after["feedback_id"])
 
 
+@pytest.mark.parametrize(("seed", "max_candidates"), [(11, 100), (12, 100), (13, 3)])
+def test_runs_with_late_edited_and_deleted_items_give_the_same_marks_as_one_pass(
+    tmp_path: Path, seed: int, max_candidates: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items arrive in no order of received_at, some are edited and some deleted between runs:
+    each run re-decides only what the changes reach, interleaved with kept decisions, and must
+    still mark as one pass over the same items does."""
+    config = DuplicateConfig(max_candidates=max_candidates)
+    monkeypatch.setattr(duplicate_marking, "DECIDE_BATCH", 29)
+    rng = random.Random(seed)
+    records = _feedback(450, seed)
+    rng.shuffle(records)
+    db = tmp_path / "runs.duckdb"
+    present: list[FeedbackRecord] = []
+    for run in range(6):
+        present += records[run * 75 : (run + 1) * 75]
+        for _ in range(3):
+            i = rng.randrange(len(present))
+            present[i] = replace(present[i], text=_edit(rng.choice(TEMPLATES), rng))
+        gone = present.pop(rng.randrange(len(present)))
+        with connect(db) as con:
+            init_schema(con)
+            con.execute("DELETE FROM raw_records WHERE source_record_id = ?", [gone.source_record_id])
+        incremental = _marked(db, [present], config)
+        assert _rows(incremental) == _rows(_at_once(present, config)), f"run {run}"
+    assert incremental["duplicate_kind"].eq("near").sum() >= 5
+
+
+def test_a_late_item_re_decides_only_the_later_items_sharing_its_keys(tmp_path: Path) -> None:
+    records = sorted(_feedback(400, seed=9), key=lambda r: r.received_at)
+    db = tmp_path / "voc.duckdb"
+    config = DuplicateConfig()
+    _marked(db, [records], config)
+    # A text no other item shares, received before nearly all of them.
+    late = _record(10_000, "My loyalty points from the spring promotion never showed up in the account page",
+                   START + timedelta(days=2), "c1", None)
+    with connect(db) as con:
+        land_records(con, [late], LANDED)
+        report = mark_duplicates(con, config)
+        received_since = con.execute("SELECT count(*) FROM stg_feedback WHERE received_at >= ?",
+                                     [late.received_at]).fetchone()[0]
+        marks = con.execute("SELECT * FROM nlp_duplicates ORDER BY feedback_id").df()
+    assert received_since > 350
+    assert report.decided < 20
+    assert _rows(marks) == _rows(_at_once([*records, late], config))
+
+
+def test_a_re_decided_repost_gets_its_best_candidates_among_the_heads_before_it(tmp_path: Path) -> None:
+    """A repost re-decided among kept items: later heads sharing every band key with it must
+    not take the places of the earlier heads it links to, outside the window, in its
+    max_candidates best."""
+    config = DuplicateConfig(max_candidates=3)
+    text = "the refund for my cancelled order still has not reached my card after two weeks of waiting for it"
+    earlier = [_record(i, text.replace("for it", ending), START + timedelta(days=i), f"a{i}", None)
+               for i, ending in enumerate(["at all", "now", "so far"])]
+    repost = _record(99, "RT @shop: " + text, START + timedelta(days=30), "c1", None)
+    later = [_record(10 + i, text, START + timedelta(days=40 + i), f"b{i}", None) for i in range(4)]
+    db = tmp_path / "voc.duckdb"
+    _marked(db, [earlier + [repost] + later], config)
+    with connect(db) as con:
+        ids = dict(con.execute("SELECT source_record_id, feedback_id FROM stg_feedback").fetchall())
+        links = con.execute("SELECT linked_id FROM nlp_duplicate_links WHERE feedback_id = ?", [ids["99"]]).fetchall()
+        assert {linked for (linked,) in links} <= {ids[str(i)] for i in range(3)} and links
+        # As a run that reached the repost but not the later heads hands it over.
+        con.execute("DELETE FROM nlp_duplicate_decisions WHERE feedback_id = ?", [ids["99"]])
+        con.execute("CREATE TEMP TABLE deciding_ids AS SELECT ? AS feedback_id", [ids["99"]])
+        handed = duplicate_marking._earlier_heads(con, START + timedelta(days=16), config.max_candidates)
+    assert {linked for (linked,) in links} <= set(handed["feedback_id"])
+
+
 def test_changed_settings_recompute_everything(tmp_path: Path) -> None:
     records = _feedback(200, seed=6)
     db = tmp_path / "voc.duckdb"
