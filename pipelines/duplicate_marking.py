@@ -175,18 +175,22 @@ def _decide_affected(con: duckdb.DuckDBPyConnection, since: datetime, config: Du
         )
         if not fetch_row(con, "SELECT count(*) FROM reached")[0]:
             return fetch_row(con, "SELECT count(*) FROM affected")[0], rounds
-        # Decide the reached items and, again, those decided before: an item reached now may
-        # come before them and change what they see.
+        # Decide the reached items and, again, the items decided before that come after the
+        # first of them: what those see may change.
         con.execute("INSERT INTO affected SELECT feedback_id FROM reached")
+        first = fetch_row(con, "SELECT min(received_at) FROM reached JOIN nlp_duplicate_keys USING (feedback_id)")[0]
         for table in ("nlp_duplicate_decisions", "nlp_duplicate_links"):
-            con.execute("DELETE FROM " + table + " WHERE feedback_id IN (SELECT feedback_id FROM affected)")
+            con.execute("DELETE FROM " + table + """ WHERE feedback_id IN (
+                SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id) WHERE received_at >= ?)""",
+                [first])
 
 
 def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
-    """Decide the items in `affected` (which have no decisions), in order, batch by batch."""
+    """Decide the items in `affected` that have no decision, in order, batch by batch."""
     ids = [
         row[0] for row in con.execute(
-            "SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id) ORDER BY " + MARKING_ORDER
+            """SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id)
+               ANTI JOIN nlp_duplicate_decisions USING (feedback_id) ORDER BY """ + MARKING_ORDER
         ).fetchall()
     ]
     window = timedelta(days=config.unrelated_window_days)
@@ -197,7 +201,7 @@ def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
             "SELECT " + ITEM_COLUMNS + """ FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)
                JOIN stg_feedback AS s USING (feedback_id)"""
         ).df()
-        earlier = _earlier_heads(con, (deciding["received_at"].min() - window).to_pydatetime(), config.max_candidates)
+        earlier = _earlier_heads(con, (deciding["received_at"].min() - window).to_pydatetime(), config)
         decisions, links = link_duplicates(earlier, deciding, config)
         con.register("new_decisions", decisions)
         con.execute("INSERT INTO nlp_duplicate_decisions SELECT feedback_id, exact_of::VARCHAR FROM new_decisions")
@@ -207,12 +211,12 @@ def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
         con.unregister("new_links")
 
 
-def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_candidates: int) -> pd.DataFrame:
+def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, config: DuplicateConfig) -> pd.DataFrame:
     """The decided heads that link_duplicates needs for the items in deciding_ids: per shared
-    comparison text, the first head, the first head of each deciding item's customer and the
-    heads within the window; of the heads sharing a band key with a deciding item, those of
-    its customer, those within the window and, for a repost, its max_candidates best of those
-    before it. Not every head sharing a key: common wordings share keys with a number of heads
+    comparison text, the first head, the first head of each deciding item's customer and, for
+    a long text, the heads within the window; of the heads sharing a band key with a deciding
+    item, those of its customer, for a long text those within the window and, for a repost,
+    its max_candidates best of those before it. Only long texts look back over the window. Not every head sharing a key: common wordings share keys with a number of heads
     that grows with the history."""
     return con.execute(
         """WITH heads AS (
@@ -220,17 +224,18 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_c
                JOIN nlp_duplicate_decisions AS d USING (feedback_id)
                WHERE d.exact_of IS NULL
            ),
-           deciding AS (SELECT k.* FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)),
+           deciding AS (SELECT k.*, k.n_words >= $min_words_unrelated AS is_long
+                        FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)),
            same_text AS (
                SELECT feedback_id FROM heads
                WHERE norm_hash IN (SELECT norm_hash FROM deciding)
                QUALIFY row_number() OVER (PARTITION BY norm_hash ORDER BY """ + MARKING_ORDER + """) = 1
                     OR (row_number() OVER (PARTITION BY norm_hash, customer_id ORDER BY """ + MARKING_ORDER + """) = 1
                         AND customer_id IN (SELECT customer_id FROM deciding))
-                    OR received_at >= $window_start
+                    OR (received_at >= $window_start AND norm_hash IN (SELECT norm_hash FROM deciding WHERE is_long))
            ),
            deciding_bands AS (
-               SELECT d.feedback_id, d.customer_id, d.is_repost, d.received_at, d.reach, b.band_key
+               SELECT d.feedback_id, d.customer_id, d.is_repost, d.is_long, d.received_at, d.reach, b.band_key
                FROM deciding AS d JOIN nlp_duplicate_bands AS b USING (feedback_id)
            ),
            head_bands AS (
@@ -239,7 +244,7 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_c
            ),
            within_window AS (
                SELECT h.feedback_id FROM head_bands AS h
-               WHERE h.received_at >= $window_start AND h.band_key IN (SELECT band_key FROM deciding_bands)
+               WHERE h.received_at >= $window_start AND h.band_key IN (SELECT band_key FROM deciding_bands WHERE is_long)
            ),
            same_customer AS (
                SELECT h.feedback_id FROM head_bands AS h JOIN deciding_bands AS d USING (band_key, customer_id)
@@ -258,7 +263,8 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, max_c
            )
            SELECT """ + ITEM_COLUMNS + """, NULL::VARCHAR AS exact_of
            FROM wanted JOIN nlp_duplicate_keys AS k USING (feedback_id) JOIN stg_feedback AS s USING (feedback_id)""",
-        {"window_start": window_start, "max_candidates": max_candidates},
+        {"window_start": window_start, "max_candidates": config.max_candidates,
+         "min_words_unrelated": config.min_words_unrelated},
     ).df()
 
 

@@ -203,7 +203,7 @@ def test_a_re_decided_repost_gets_its_best_candidates_among_the_heads_before_it(
         # As a run that reached the repost but not the later heads hands it over.
         con.execute("DELETE FROM nlp_duplicate_decisions WHERE feedback_id = ?", [ids["99"]])
         con.execute("CREATE TEMP TABLE deciding_ids AS SELECT ? AS feedback_id", [ids["99"]])
-        handed = duplicate_marking._earlier_heads(con, START + timedelta(days=16), config.max_candidates)
+        handed = duplicate_marking._earlier_heads(con, START + timedelta(days=16), config)
     assert {linked for (linked,) in links} <= set(handed["feedback_id"])
 
 
