@@ -116,7 +116,7 @@ def test_contracts_report_every_kind_of_violation(tmp_path):
     key: [a]
     unique: [b]
     not_null: [c]
-    accepted_values: {d: [x, y]}
+    accepted_values: {d: [x, y], f: [p]}
     references: {e: declared.a}
   declared:
     key: [a]
@@ -127,9 +127,10 @@ def test_contracts_report_every_kind_of_violation(tmp_path):
     with connect(tmp_path / "c.duckdb") as con:
         con.execute("CREATE TABLE declared (a INTEGER PRIMARY KEY, c VARCHAR NOT NULL)")
         con.execute("INSERT INTO declared VALUES (1, 'c')")
-        con.execute("CREATE TABLE loose (a INTEGER, b INTEGER, c VARCHAR, d VARCHAR, e INTEGER)")
+        con.execute("CREATE TABLE loose (a INTEGER, b INTEGER, c VARCHAR, d VARCHAR, e INTEGER, f VARCHAR)")
         con.execute(
-            "INSERT INTO loose VALUES (1, 7, 'c', 'x', 1), (1, 7, NULL, 'z', 2), (NULL, 8, NULL, NULL, NULL)"
+            """INSERT INTO loose VALUES (1, 7, 'c', 'x', 1, 'p'), (1, 7, NULL, 'z', 2, 'x'),
+                                       (NULL, 8, NULL, NULL, NULL, 'x')"""
         )
         assert sorted(check_contracts(con, contracts)) == sorted([
             "loose: 1 duplicated keys (a)",
@@ -137,6 +138,7 @@ def test_contracts_report_every_kind_of_violation(tmp_path):
             "loose.c: 2 nulls",
             "loose.a: 1 nulls",
             "loose.d: 1 values outside ['x', 'y']",
+            "loose.f: 2 values outside ['p']",
             "loose.e: 1 values missing from declared.a",
         ])
         # What DuckDB enforces on every write is not scanned for again.

@@ -301,13 +301,21 @@ def check_contracts(con: duckdb.DuckDBPyConnection, path: Path = CONTRACTS_PATH)
             repeated = fetch_row(con, repeated_sql)[0]
             if repeated:
                 violations.append(f"{table_name}.{column_name}: {repeated} repeated values")
-        for column_name in contract.get("not_null", []) + contract["key"]:
-            if (table_name, "NOT NULL", frozenset([column_name])) in enforced:
-                continue
-            nulls_sql = f"SELECT count(*) FROM {table} WHERE {identifier(column_name)} IS NULL"
-            nulls = fetch_row(con, nulls_sql)[0]
-            if nulls:
-                violations.append(f"{table_name}.{column_name}: {nulls} nulls")
+        # Nulls and values outside the accepted ones: every column's count in one scan.
+        scans: list[tuple[str, str, str]] = []  # (column, what is wrong, counting expression)
+        accepted_lists: list[list] = []
+        for column_name in dict.fromkeys(contract.get("not_null", []) + contract["key"]):
+            if (table_name, "NOT NULL", frozenset([column_name])) not in enforced:
+                scans.append((column_name, "nulls", f"count(*) FILTER ({identifier(column_name)} IS NULL)"))
+        for column_name, allowed in contract.get("accepted_values", {}).items():
+            column = identifier(column_name)
+            scans.append((column_name, f"values outside {allowed}",
+                          f"count(*) FILTER ({column} IS NOT NULL AND {column} <> ALL(?))"))
+            accepted_lists.append(allowed)
+        if scans:
+            counts = fetch_row(con, f"SELECT {', '.join(scan[2] for scan in scans)} FROM {table}", accepted_lists)
+            violations += [f"{table_name}.{column_name}: {count} {wrong}"
+                           for (column_name, wrong, _), count in zip(scans, counts, strict=True) if count]
         for column_name, target in contract.get("references", {}).items():
             parent_name, parent_column_name = target.split(".")
             column, parent, parent_column = identifier(column_name), identifier(parent_name), identifier(parent_column_name)
@@ -317,11 +325,6 @@ def check_contracts(con: duckdb.DuckDBPyConnection, path: Path = CONTRACTS_PATH)
             orphans = fetch_row(con, orphans_sql)[0]
             if orphans:
                 violations.append(f"{table_name}.{column_name}: {orphans} values missing from {target}")
-        for column_name, allowed in contract.get("accepted_values", {}).items():
-            outside_sql = f"SELECT count(*) FROM {table} WHERE {identifier(column_name)} IS NOT NULL AND {identifier(column_name)} <> ALL(?)"
-            bad = fetch_row(con, outside_sql, [allowed])[0]
-            if bad:
-                violations.append(f"{table_name}.{column_name}: {bad} values outside {allowed}")
     return violations
 
 
