@@ -238,9 +238,10 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, confi
                SELECT d.feedback_id, d.customer_id, d.is_repost, d.is_long, d.received_at, d.reach, b.band_key
                FROM deciding AS d JOIN nlp_duplicate_bands AS b USING (feedback_id)
            ),
-           head_bands AS (
+           head_bands AS (  -- only the keys the deciding items have: every use joins on them
                SELECT h.feedback_id, h.customer_id, h.received_at, h.reach, b.band_key
                FROM heads AS h JOIN nlp_duplicate_bands AS b USING (feedback_id)
+               WHERE b.band_key IN (SELECT band_key FROM deciding_bands)
            ),
            within_window AS (
                SELECT h.feedback_id FROM head_bands AS h
