@@ -11,6 +11,7 @@ submitted as tasks to a Dask cluster when the settings choose ``task_runner = "d
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -22,10 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from prefect import Flow, flow, get_run_logger, task
+import httpx
+from prefect import Flow, flow, get_client, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.futures import PrefectFuture
+from prefect.states import Crashed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from nlp.config import load_nlp_config
@@ -274,9 +278,11 @@ def voc_pipeline(
         return result
 
     # One run at a time; a run that died before publishing is rolled back first.
-    with exclusive_run(work_db, db_path) as rolled_back:
-        if rolled_back:
+    flow_run = FlowRunContext.get()
+    with exclusive_run(work_db, db_path, str(flow_run.flow_run.id) if flow_run else "") as abandoned:
+        if abandoned:
             logger.warning("the last run did not publish; restarted from the published snapshot")
+            mark_crashed(abandoned.owner, logger)
         with open_work_db(work_db) as con:
             init_schema(con)
         sources = load_sources(sources_path)
@@ -309,6 +315,26 @@ def voc_pipeline(
         timed("alert", lambda: alert(db_path))
     logger.info("published %s: %s", db_path, report.warehouse)
     return report
+
+
+def mark_crashed(flow_run_id: str, logger: logging.Logger | logging.LoggerAdapter) -> None:
+    """Mark an abandoned run's flow run Crashed if Prefect still has it running: a SIGKILLed
+    process never reports its end, so it would show as running for ever. A run that failed
+    reported its own end and keeps it."""
+    if not flow_run_id:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(uuid.UUID(flow_run_id)).state
+            if state is not None and not state.is_final():
+                client.set_flow_run_state(
+                    uuid.UUID(flow_run_id), Crashed(message="killed before publishing; the next run rolled it back"),
+                    force=True,
+                )
+                logger.warning("flow run %s was still %s in Prefect; marked it Crashed", flow_run_id, state.name)
+    except (ValueError, ObjectNotFound, PrefectHTTPStatusError, httpx.HTTPError) as error:
+        # Another server's run, or one Prefect no longer has: nothing to correct here.
+        logger.warning("could not mark the abandoned flow run %s Crashed: %s", flow_run_id, error)
 
 
 def configured_pipeline(settings: Settings | None = None) -> Flow:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from conftest import BuiltWarehouse
@@ -33,6 +34,19 @@ def kill_in_stage(db_path: Path, built: BuiltWarehouse, stage: str) -> None:
     assert snapshot_problems(db_path) in (None, [])
 
 
+def marked_owner(db_path: Path) -> str:
+    """The flow run id a killed run left in its mark on the work file."""
+    work_db = get_settings().work_db_path(db_path)
+    return work_db.with_name(f"{work_db.name}.running").read_text().splitlines()[1]
+
+
+def flow_run_state(flow_run_id: str) -> str:
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(uuid.UUID(flow_run_id)).state.type.value
+
+
 def rerun(db_path: Path, built: BuiltWarehouse):
     from pipelines.flows import voc_pipeline
 
@@ -49,8 +63,13 @@ def test_runs_killed_mid_way_leave_no_trace_once_a_run_completes(built_warehouse
     # but no sentiment, key phrases or themes.
     kill_in_stage(db_path, built_warehouse, "segment")
     assert leftovers(tmp_path) == [".voc.work.duckdb.running"]
+    killed_first = marked_owner(db_path)
+    assert flow_run_state(killed_first) == "RUNNING"  # a killed process never reports its end
     kill_in_stage(db_path, built_warehouse, "enrich")
+    killed_second = marked_owner(db_path)
     report = rerun(db_path, built_warehouse)
+    # Each run that rolled back a killed one marked it Crashed in Prefect.
+    assert [flow_run_state(killed_first), flow_run_state(killed_second)] == ["CRASHED", "CRASHED"]
 
     # The killed runs' writes were rolled back, except the embeddings they had cached.
     assert report.understand["items_processed"] == report.understand["items_total"] > 0

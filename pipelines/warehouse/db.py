@@ -360,9 +360,17 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
+@dataclass(frozen=True)
+class AbandonedRun:
+    """A run that marked the work file and never published: killed, or failed."""
+
+    owner: str  # what that run wrote into its mark (the flow passes its flow run id); "" if unknown
+
+
 @contextmanager
-def exclusive_run(work_path: Path, db_path: Path) -> Iterator[bool]:
-    """Hold the work file for one run; yields whether an unfinished run was rolled back.
+def exclusive_run(work_path: Path, db_path: Path, owner: str = "") -> Iterator[AbandonedRun | None]:
+    """Hold the work file for one run, marked with `owner`; yields the unfinished run that was
+    rolled back, or None.
 
     A run marks the work file before changing it, and ``finish_run`` clears the mark once the
     run has published. A mark found here means the last run was killed or failed before
@@ -380,17 +388,20 @@ def exclusive_run(work_path: Path, db_path: Path) -> Iterator[bool]:
         except BlockingIOError:
             raise RuntimeError(f"another run is writing {work_path}") from None
         marker = _run_marker(work_path)
-        rolled_back = marker.exists()
-        if rolled_back:
+        abandoned = None
+        if marker.exists():
+            # The mark holds the pid, then the owner (marks from before owners hold the pid only).
+            lines = marker.read_text(encoding="utf-8", errors="replace").splitlines()
+            abandoned = AbandonedRun(owner=lines[1].strip() if len(lines) > 1 else "")
             restore_work_file(work_path, db_path)
         # Copies a killed publish left behind; no one else publishes while we hold the lock.
         for stale in db_path.parent.glob(f".{db_path.name}.*.publishing"):
             stale.unlink()
         with open(marker, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()}\n")
+            handle.write(f"{os.getpid()}\n{owner}\n")
             os.fsync(handle.fileno())
         _fsync_directory(marker.parent)
-        yield rolled_back
+        yield abandoned
     finally:
         lock.close()
 
