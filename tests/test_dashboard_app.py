@@ -375,6 +375,14 @@ def test_theme_detail_channel_mix_and_key_phrases_describe_the_theme(
     shares = detail[["negative_share", "neutral_share", "positive_share"]].astype(float)
     assert shares.sum() == pytest.approx(1.0)
     assert queries.theme_detail(published_db, full_filter, "no-such-theme").empty
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        theme_ids = [row[0] for row in con.execute("SELECT theme_id FROM themes").fetchall()]
+        csat_ranked = {row[0] for row in con.execute(
+            "SELECT theme_id FROM theme_score_impact WHERE score_type = 'csat' AND is_ranked").fetchall()}
+    # every theme's ranked flags are true or false (the page branches on them), never NULL
+    is_csat_ranked = {t: queries.theme_detail(published_db, full_filter, t).iloc[0]["is_csat_ranked"] for t in theme_ids}
+    assert all(pd.notna(flag) and flag in (True, False) for flag in is_csat_ranked.values())
+    assert {t for t, flag in is_csat_ranked.items() if flag} == csat_ranked
 
     mix = queries.theme_channel_mix(published_db, full_filter, top_theme_id)
     assert mix["count_items"].sum() == expected_items

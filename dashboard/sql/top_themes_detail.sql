@@ -68,7 +68,10 @@ SELECT
     th.keywords,
     th.category_label,
     f.*,
-    i.* EXCLUDE (theme_id),
+    i.* EXCLUDE (theme_id, is_nps_ranked, is_csat_ranked),
+    -- false, not NULL, for a theme without scored comments of that kind
+    coalesce(i.is_nps_ranked, false) AS is_nps_ranked,
+    coalesce(i.is_csat_ranked, false) AS is_csat_ranked,
     c.count_calls,
     c.median_handle_time_s,
     c.handle_time_vs_median_theme,
