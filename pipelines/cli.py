@@ -81,6 +81,11 @@ def _print_report(report) -> None:
         f"Scored sentiment and key phrases of {n['texts_enriched_now']} new segment texts; "
         f"{n['duplicates_exact']} exact and {n['duplicates_near']} near-duplicate items grouped under their first copy."
     )
+    if t["themes_reanchored"]:
+        console.print(
+            f"The embedding model changed: {t['themes_reanchored']} themes keep their ids and members, "
+            "their centroids recomputed under the new model."
+        )
     if t["refitted"]:
         console.print(
             f"Clustered {t['texts']} distinct segment texts into {t['themes_active']} themes "

@@ -401,6 +401,7 @@ class ThemeReport:
     themes_new: int
     themes_retired: int
     unassigned_share: float  # of distinct current segment texts with no theme (waiting)
+    themes_reanchored: int = 0  # centroids re-expressed under a new embedding model
 
     @property
     def refitted(self) -> bool:
@@ -448,14 +449,17 @@ def _active_themes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return themes
 
 
-def _match_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _match_candidates(con: duckdb.DuckDBPyConnection, model_id: str) -> pd.DataFrame:
     """Themes a new cluster or text may land in: active ones, and those an edit merged away
-    or split (settle_theme_ids then sends their texts where the edit said)."""
+    or split (settle_theme_ids then sends their texts where the edit said); only those whose
+    centroid is in `model_id`'s space (a theme with no members left cannot be re-anchored)."""
     themes = con.execute(
         """SELECT theme_id, centroid FROM theme_state
-           WHERE is_active OR merged_into IS NOT NULL
-              OR theme_id IN (SELECT split_from FROM theme_state WHERE split_from IS NOT NULL)
-           ORDER BY theme_id"""
+           WHERE (is_active OR merged_into IS NOT NULL
+                  OR theme_id IN (SELECT split_from FROM theme_state WHERE split_from IS NOT NULL))
+             AND centroid_model_id = ?
+           ORDER BY theme_id""",
+        [model_id],
     ).df()
     themes["centroid"] = [np.asarray(c, dtype=np.float32) for c in themes["centroid"]]
     return themes
@@ -495,7 +499,7 @@ def _assign_new_texts(
     ).df()
     if pending.empty:
         return 0
-    candidates = _match_candidates(con)
+    candidates = _match_candidates(con, model_id)
     active = _active_themes(con)
     targets = ThemeTargets(
         candidate_ids=candidates["theme_id"].tolist(),
@@ -515,9 +519,9 @@ def _assign_new_texts(
     return len(pending)
 
 
-def _upsert_theme_state(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_id: str) -> None:
-    """Write described themes (theme_id, label, keywords, centroid, representative); a pinned
-    label is never replaced, nor are owners, merges and splits."""
+def _upsert_theme_state(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_id: str, model_id: str) -> None:
+    """Write described themes (theme_id, label, keywords, centroid under `model_id`,
+    representative); a pinned label is never replaced, nor are owners, merges and splits."""
     if rows.empty:
         return
     # One statement for all themes: row by row took about 6 ms a theme.
@@ -533,16 +537,17 @@ def _upsert_theme_state(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_
     try:
         con.execute(
             """INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run,
-                                        last_seen_run, representative, split_from)
+                                        last_seen_run, representative, split_from, centroid_model_id)
                SELECT theme_id, label, keywords::VARCHAR[], centroid::FLOAT[], true, $run_id, $run_id,
-                      representative::VARCHAR, split_from::VARCHAR
+                      representative::VARCHAR, split_from::VARCHAR, $model_id
                FROM described_themes
                ON CONFLICT (theme_id) DO UPDATE SET
                    label = coalesce(theme_state.pinned_label, excluded.label),
                    keywords = excluded.keywords, centroid = excluded.centroid,
+                   centroid_model_id = excluded.centroid_model_id,
                    representative = excluded.representative, is_active = true,
                    last_seen_run = excluded.last_seen_run, retired_run = NULL""",
-            {"run_id": run_id},
+            {"run_id": run_id, "model_id": model_id},
         )
     finally:
         con.unregister("described_themes")
@@ -579,7 +584,28 @@ def describe_stored_themes(
     if keep_labels:
         kept = dict(con.execute("SELECT theme_id, label FROM theme_state WHERE theme_id = ANY(?)", [present]).fetchall())
         described["label"] = [kept.get(t, label) for t, label in zip(described["theme_id"], described["label"])]
-    _upsert_theme_state(con, described, run_id)
+    _upsert_theme_state(con, described, run_id, model_id)
+
+
+def reanchor_centroids(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str) -> int:
+    """Re-express under `model_id` the centroids of active themes made with another embedding
+    model (another backend, or a new version of one); returns how many were.
+
+    Vectors of two models are not comparable, so new texts would otherwise be measured
+    against meaningless centroids. Each theme keeps its id, label and members; its centroid,
+    keywords and representative are recomputed from its members' vectors under `model_id`
+    (the embed step has just embedded every current text with it). Centroids stored before
+    their model was recorded are taken to be under `model_id`.
+    """
+    con.execute("UPDATE theme_state SET centroid_model_id = ? WHERE centroid_model_id IS NULL", [model_id])
+    stale = [row[0] for row in con.execute(
+        "SELECT theme_id FROM theme_state WHERE is_active AND centroid_model_id <> ? ORDER BY theme_id", [model_id]
+    ).fetchall()]
+    if stale:
+        describe_stored_themes(con, config, model_id, stale, run_id, keep_labels=True)
+    return fetch_row(
+        con, "SELECT count(*) FROM theme_state WHERE theme_id = ANY(?) AND centroid_model_id = ?", [stale, model_id]
+    )[0]
 
 
 def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, run_id: str) -> tuple[int, int, int]:
@@ -590,7 +616,7 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
     languages, occurrences = texts["language"].tolist(), texts["occurrences"].tolist()
     fit = fit_themes(texts["text"].tolist(), vectors, config, phrases, languages, occurrences)
     previous_active = set(_active_themes(con)["theme_id"])
-    candidates = _match_candidates(con)
+    candidates = _match_candidates(con, model_id)
     known_ids = [r[0] for r in con.execute("SELECT theme_id FROM theme_state").fetchall()]
     mapping = match_themes(fit.themes, candidates, config, retired_ids=known_ids)
     theme_ids = settle_theme_ids(
@@ -624,7 +650,7 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
         {t: stored.get(t, label) for t, label in zip(described["theme_id"], described["label"], strict=True)}, {}
     )
     described["label"] = described["theme_id"].map(labels)
-    _upsert_theme_state(con, described, run_id)
+    _upsert_theme_state(con, described, run_id, model_id)
     retired = sorted(previous_active - set(final_ids))
     con.execute(
         "UPDATE theme_state SET is_active = false, retired_run = ? WHERE theme_id = ANY(?)", [run_id, retired]
@@ -654,6 +680,7 @@ def update_themes(
     `compiled_code_cache` (see pipelines.numba_cache), or compiles it afresh when None.
     """
     con.execute("DELETE FROM segment_theme WHERE text_hash NOT IN (SELECT text_hash FROM nlp_segments)")
+    reanchored = reanchor_centroids(con, config, model_id, run_id)
     previous = _active_themes(con)
     assigned_now = 0
     if previous.empty:
@@ -673,7 +700,7 @@ def update_themes(
         texts, new, retired = _refit(con, config, model_id, run_id)
         assigned_now = texts
     active = fetch_row(con, "SELECT count(*) FROM theme_state WHERE is_active")[0]
-    return ThemeReport(mode, texts, assigned_now, active, new, retired, _unassigned_share(con))
+    return ThemeReport(mode, texts, assigned_now, active, new, retired, _unassigned_share(con), reanchored)
 
 
 # --- marts computed in Python ---------------------------------------------------------

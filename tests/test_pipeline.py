@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse.db import (
@@ -164,6 +166,65 @@ def test_refit_on_demand_keeps_theme_ids(built_warehouse, tmp_path):
     # Same data, seeded engine: the refit finds the same themes, and matching keeps every id.
     assert after == before
     assert report.themes["themes_new"] == 0 and report.themes["themes_retired"] == 0
+
+
+def _themes_after_an_update(built_warehouse, work_dir: Path, pending_count: int, turn: np.ndarray | None):
+    """In a copy of the warehouse, forget the themes of `pending_count` texts and update the
+    themes, under the run's embedding model or (`turn` given) under a model whose vectors are
+    the run's turned by that rotation; returns (pending texts' themes, report, active themes
+    with labels, centroids before, centroids after)."""
+    from nlp.config import load_nlp_config
+    from pipelines.steps import update_themes
+
+    work_dir.mkdir()
+    settings = get_settings()
+    config = load_nlp_config(settings.nlp_config_path).themes
+    model_id = built_warehouse.report.embed["model"]
+    db = copy_warehouse(built_warehouse.db_path, work_dir)
+    with duckdb.connect(str(settings.work_db_path(db))) as con:
+        pending = [h for (h,) in con.execute(
+            "SELECT text_hash FROM segment_theme WHERE theme_id IS NOT NULL ORDER BY hash(text_hash) LIMIT ?",
+            [pending_count],
+        ).fetchall()]
+        con.execute("DELETE FROM segment_theme WHERE text_hash = ANY(?)", [pending])
+        centroids_before = {t: np.asarray(c) for t, c in con.execute(
+            "SELECT theme_id, centroid FROM theme_state WHERE is_active").fetchall()}
+        if turn is not None:
+            cached = con.execute("SELECT text_hash, vector FROM embedding_cache WHERE model = ?", [model_id]).df()
+            turned = np.vstack(cached["vector"].to_numpy()) @ turn
+            con.register("turned", pd.DataFrame({"text_hash": cached["text_hash"], "vector": list(turned)}))
+            model_id = "turned:" + model_id
+            con.execute("INSERT INTO embedding_cache SELECT ?, text_hash, vector::FLOAT[] FROM turned", [model_id])
+        report = update_themes(con, config, model_id, "after-the-change")
+        assigned = dict(con.execute(
+            "SELECT text_hash, theme_id FROM segment_theme WHERE text_hash = ANY(?)", [pending]).fetchall())
+        themes = dict(con.execute("SELECT theme_id, label FROM theme_state WHERE is_active").fetchall())
+        centroids_after = {t: np.asarray(c) for t, c in con.execute(
+            "SELECT theme_id, centroid FROM theme_state WHERE is_active").fetchall()}
+    return assigned, report, themes, centroids_before, centroids_after
+
+
+def test_a_new_embedding_model_keeps_the_themes_and_assigns_in_its_own_space(built_warehouse, tmp_path):
+    """Themes fitted under one embedding model, new texts embedded by another (another backend
+    or version): the themes' centroids are re-expressed from their members under the new model.
+    The new model here is the old one turned by a random rotation, which keeps every cosine, so
+    texts waiting for a theme must land as they do when the model stays; centroids that were not
+    re-expressed would be near-orthogonal to every turned vector and take none of them."""
+    dim = len(np.asarray(query(built_warehouse.db_path, "SELECT vector FROM embedding_cache LIMIT 1")[0][0]))
+    turn, _ = np.linalg.qr(np.random.default_rng(5).normal(size=(dim, dim)))
+    same, same_report, themes, _, _ = _themes_after_an_update(built_warehouse, tmp_path / "same", 40, None)
+    moved, report, moved_themes, before, after = _themes_after_an_update(built_warehouse, tmp_path / "turned", 40, turn)
+
+    assert same_report.mode == report.mode == "assign" and same_report.themes_reanchored == 0
+    assert report.themes_reanchored == len(themes)
+    assert moved_themes == themes  # every id and label kept
+    landed = [t for t in same.values() if t is not None]
+    assert len(landed) >= 30
+    agreeing = sum(moved[h] == t for h, t in same.items())
+    assert agreeing >= 0.9 * len(same), (agreeing, len(same))
+    # a re-expressed centroid is the old one turned (members' mean; a few members now wait)
+    cosines = [float(before[t] @ turn @ after[t]) / np.linalg.norm(before[t]) / np.linalg.norm(after[t]) for t in themes]
+    assert min(cosines) > 0.95, min(cosines)
 
 
 def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):

@@ -55,6 +55,9 @@ ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS split_from VARCHAR;
 ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS representative VARCHAR;
 ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS category_id VARCHAR;
 ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS retired_run VARCHAR;
+-- centroid_model_id: the embedding model the centroid is a mean of; under another model the
+-- next theme step re-expresses it from the theme's members (steps.reanchor_centroids).
+ALTER TABLE theme_state ADD COLUMN IF NOT EXISTS centroid_model_id VARCHAR;
 
 -- Grain: one row per segment text hash assigned by the latest theme fit. Key: text_hash.
 CREATE TABLE IF NOT EXISTS segment_theme (
