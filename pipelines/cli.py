@@ -73,6 +73,8 @@ def _print_report(report) -> None:
         f"Segmented {u['items_processed']} new or changed items into {u['segments_created']} segments "
         f"(warehouse: {u['items_total']} items, {u['segments_total']} segments)."
     )
+    if u["items_resegmented"]:
+        console.print(f"The segmenting settings or code changed: {u['items_resegmented']} items were split again.")
     console.print(
         f"Embedded {e['embedded_now']} texts with {e['model']} ({e['from_cache']} from cache)."
     )

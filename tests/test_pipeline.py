@@ -227,6 +227,32 @@ def test_a_new_embedding_model_keeps_the_themes_and_assigns_in_its_own_space(bui
     assert min(cosines) > 0.95, min(cosines)
 
 
+def test_changed_segment_settings_split_every_item_again(built_warehouse, tmp_path):
+    """A shorter max_segment_chars applies to the items already there, not only to new ones,
+    and the promotion matches that point at segments by ordinal are matched again."""
+    from pipelines.flows import voc_pipeline
+
+    db = copy_warehouse(built_warehouse.db_path, tmp_path)
+    nlp_config = tmp_path / "nlp.yaml"
+    settings_text = get_settings().nlp_config_path.read_text()
+    assert "  max_segment_chars: 400\n" in settings_text
+    nlp_config.write_text(settings_text.replace("  max_segment_chars: 400\n", "  max_segment_chars: 60\n"))
+    (items,) = query(db, "SELECT count(*) FROM nlp_items")[0]
+    assert query(db, "SELECT max(length(text)) FROM segments")[0][0] > 60
+
+    report = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path, nlp_config_path=nlp_config)
+    assert report.understand["items_processed"] == report.understand["items_resegmented"] == items
+    assert report.promotions["items_checked_now"] == items
+    assert query(db, "SELECT max(length(text)) FROM segments")[0][0] <= 60
+    # every segment still points into its item's text, and every promotion match at a segment
+    assert query(db, """SELECT count(*) FROM segments AS s JOIN feedback AS f USING (feedback_id)
+                        WHERE substring(f.text, s.char_start + 1, s.char_end - s.char_start) <> s.text""")[0][0] == 0
+    assert query(db, """SELECT count(*) FROM promotion_segment_matches AS m
+                        ANTI JOIN segments AS s USING (feedback_id, ordinal)""")[0][0] == 0
+    again = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path, nlp_config_path=nlp_config)
+    assert again.understand["items_processed"] == 0 and again.promotions["items_checked_now"] == 0
+
+
 def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):
     db = copy_warehouse(built_warehouse.db_path, tmp_path)
     reader = duckdb.connect(str(db), read_only=True)

@@ -11,6 +11,9 @@ CREATE TABLE IF NOT EXISTS nlp_items (
     count_segments  INTEGER NOT NULL,
     PRIMARY KEY (feedback_id, content_hash)
 );
+-- segmenter: the segmenting settings, code and packages the item was split under
+-- (steps.segmenter_fingerprint); under another one the item is split again.
+ALTER TABLE nlp_items ADD COLUMN IF NOT EXISTS segmenter VARCHAR;
 
 -- Grain: one row per segment of one version of an item. Key: (feedback_id, content_hash, ordinal).
 CREATE TABLE IF NOT EXISTS nlp_segments (
