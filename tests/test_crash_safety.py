@@ -96,3 +96,38 @@ def test_run_killed_while_publishing_leaves_the_published_snapshot_whole(built_w
     assert snapshot_problems(db_path) == []
     assert run_count(db_path) == runs_published + 1
     assert leftovers(tmp_path) == []
+
+
+def test_only_a_run_prefect_still_has_running_is_marked_crashed(prefect_harness):
+    """A run that ended (completed or failed) reported its own end and keeps it; ids Prefect
+    does not know, or that are not ids, are logged and left alone."""
+    import logging
+
+    from prefect import flow, get_client
+    from prefect.states import Running
+
+    from pipelines.flows import mark_crashed
+
+    @flow
+    def finishes() -> None:
+        return None
+
+    @flow
+    def fails() -> None:
+        raise RuntimeError("planned failure")
+
+    completed = finishes(return_state=True).state_details.flow_run_id
+    failed = fails(return_state=True).state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        running = client.create_flow_run(finishes, state=Running()).id
+
+    logger = logging.getLogger("test_mark_crashed")
+    warnings: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logger.addHandler(handler)
+    for flow_run_id in (completed, failed, running, uuid.uuid4(), "not-an-id"):
+        mark_crashed(str(flow_run_id), logger)
+    assert [flow_run_state(str(i)) for i in (completed, failed, running)] == ["COMPLETED", "FAILED", "CRASHED"]
+    logger.removeHandler(handler)
+    assert len(warnings) == 3 and sum("could not mark" in w for w in warnings) == 2, warnings
