@@ -56,7 +56,7 @@ from pipelines.connectors.registry import build_connector
 from pipelines.numba_cache import enable_compiled_code_cache
 from pipelines.sanitise import fingerprint, sanitise_batch, sanitiser_fingerprint
 from pipelines.warehouse.db import (
-    LandCounts, fetch_row, land_quarantine, land_records, landed_source_hashes, record_source_hash,
+    LandCounts, fetch_row, identifier, land_quarantine, land_records, landed_source_hashes, record_source_hash,
 )
 
 T = TypeVar("T")
@@ -204,7 +204,7 @@ def understand_items(
     resegmented = fetch_row(con, "SELECT count(*) FROM nlp_items SEMI JOIN pending_items USING (feedback_id, content_hash)")[0]
     if resegmented:
         for table in ("nlp_segments", "nlp_items"):
-            con.execute("DELETE FROM " + table + " WHERE (feedback_id, content_hash) IN "
+            con.execute("DELETE FROM " + identifier(table) + " WHERE (feedback_id, content_hash) IN "
                         "(SELECT (feedback_id, content_hash) FROM pending_items)")
     batches = (
         (con.execute(PENDING_BATCH_SQL, [start, start + NLP_BATCH]).df(), segment_config)
