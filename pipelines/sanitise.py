@@ -47,7 +47,10 @@ def fingerprint(settings: object, code: Sequence[Path], packages: Sequence[str],
             return {key: kept(item) for key, item in value.items() if key not in ignored}
         return value
 
-    digest = hashlib.sha1(json.dumps(kept(asdict(settings)), sort_keys=True, default=str).encode("utf-8"))
+    def plain(value: Any) -> Any:  # a set's order varies from process to process
+        return sorted(value, key=str) if isinstance(value, (set, frozenset)) else str(value)
+
+    digest = hashlib.sha1(json.dumps(kept(asdict(settings)), sort_keys=True, default=plain).encode("utf-8"))
     for path in code:
         digest.update(path.read_bytes())
     for package in packages:

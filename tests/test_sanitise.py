@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from nlp.redact import RedactConfig
@@ -86,3 +87,22 @@ def test_language_is_detected_once_and_lands_in_the_hint():
     landed = sanitise_records([_survey("1", spanish, "en"), _survey("2", short, "fr"), _survey("3", short, None)], CONFIG)
     # A confident detection overrides the source's claim; too little text keeps the claim (or none).
     assert [r.language_hint for r in landed] == ["es", "fr", None]
+
+
+def test_fingerprints_are_the_same_in_every_process() -> None:
+    """Settings hold sets, whose order follows the process's hash seed: a fingerprint that
+    followed it would redo every item and text on every run."""
+    import subprocess
+    import sys
+
+    script = (
+        "from nlp.config import load_nlp_config; from pipelines import steps; from pipelines.settings import get_settings;"
+        "c = load_nlp_config(get_settings().nlp_config_path);"
+        "print(steps.segmenter_fingerprint(c.segment), steps.enricher_fingerprint(steps.EnrichSettings('m', c.sentiment, c.key_phrases)))"
+    )
+    printed = {
+        subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+                       capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        for seed in ("1", "2", "3")
+    }
+    assert len(printed) == 1, printed
