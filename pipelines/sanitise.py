@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -68,10 +69,15 @@ def sanitiser_fingerprint(config: RedactConfig) -> str:
     return fingerprint(config, _SANITISING_CODE, _SANITISING_PACKAGES)
 
 
+# Whitespace with something on both sides (re's \s is str.isspace): a regex, since a
+# character loop over every payload string was an eighth of the sanitising time.
+_INNER_WHITESPACE = re.compile(r"\S\s+\S")
+
+
 def _is_free_text(value: str) -> bool:
     # Ids, timestamps and codes are ASCII without whitespace; free text and e-mail addresses
     # have whitespace or "@", and Chinese or Japanese text may have neither but is not ASCII.
-    return any(ch.isspace() for ch in value.strip()) or "@" in value or not value.isascii()
+    return "@" in value or not value.isascii() or _INNER_WHITESPACE.search(value) is not None
 
 
 class _Redactor:

@@ -63,6 +63,9 @@ T = TypeVar("T")
 # Called with (units done, units total) so the CLI can draw a progress bar.
 Progress = Callable[[int, int], None]
 LANDING_BATCH = 5_000
+# Records sanitised per task: a fifth of a landing batch, so that a weekly export of a few
+# thousand records keeps every worker process busy instead of one.
+SANITISE_BATCH = 1_000
 NLP_BATCH = 2_000
 EMBED_BATCH = 512
 ASSIGN_BATCH = 10_000
@@ -112,22 +115,29 @@ def collect_source(
     counts = LandCounts()
     loaded = quarantined = 0
     reasons: dict[str, int] = {}
-    # Per batch handed to map_batches, in order: the source hashes of the records it carries
-    # and how many records were left out as unchanged.
-    held_back: deque[tuple[list[str], int]] = deque()
+    # Per landing batch, in order: the source hashes of the records it carries, how many
+    # records were left out as unchanged and how many chunks it was sanitised in.
+    held_back: deque[tuple[list[str], int, int]] = deque()
 
-    def changed_batches() -> Iterator[tuple]:
+    def changed_chunks() -> Iterator[tuple]:
         for batch in batched(connector.read(), LANDING_BATCH):
             read = [item for item in batch if isinstance(item, FeedbackRecord)]
             hashes = [record_source_hash(record, sanitiser) for record in read]
             landed = landed_source_hashes(con, source.name, [record.source_record_id for record in read])
             changed = [landed.get(r.source_record_id) != h for r, h in zip(read, hashes, strict=True)]
-            held_back.append(([h for h, c in zip(hashes, changed, strict=True) if c], changed.count(False)))
             records = iter(changed)
-            yield [item for item in batch if not isinstance(item, FeedbackRecord) or next(records)], redact_config
+            kept = [item for item in batch if not isinstance(item, FeedbackRecord) or next(records)]
+            chunks = list(batched(kept, SANITISE_BATCH)) or [[]]
+            held_back.append(([h for h, c in zip(hashes, changed, strict=True) if c], changed.count(False), len(chunks)))
+            for chunk in chunks:
+                yield chunk, redact_config
 
-    for records, rejected in map_batches(sanitise_batch, changed_batches()):
-        source_hashes, unchanged = held_back.popleft()
+    sanitised = map_batches(sanitise_batch, changed_chunks())
+    for records, rejected in sanitised:
+        source_hashes, unchanged, chunks = held_back.popleft()
+        for _ in range(chunks - 1):  # the landing batch's other chunks, in order
+            more_records, more_rejected = next(sanitised)
+            records, rejected = records + more_records, rejected + more_rejected
         counts = counts + land_records(con, records, landed_at, source_hashes) + LandCounts(unchanged=unchanged)
         counts = counts + LandCounts(quarantined_new=land_quarantine(con, rejected, landed_at))
         loaded += len(records) + unchanged

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from nlp.redact import RedactConfig
 from pipelines.connectors.base import FeedbackRecord, QuarantinedRecord, Turn
-from pipelines.sanitise import sanitise_records, sanitise_rejections
+from pipelines.sanitise import _is_free_text, sanitise_records, sanitise_rejections
 
 CONFIG = RedactConfig(ner_ignore_words=("Larkspur",))
 WHEN = datetime(2026, 10, 5, 9, 30)
@@ -106,3 +109,10 @@ def test_fingerprints_are_the_same_in_every_process() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(printed) == 1, printed
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.text(alphabet=" \t\n\x1c\x85\xa0\u2003ab1@", max_size=12))
+def test_free_text_is_whitespace_inside_an_at_sign_or_non_ascii(value: str) -> None:
+    # The definition the regex implements: whitespace inside the stripped value, by str.isspace.
+    expected = any(ch.isspace() for ch in value.strip()) or "@" in value or not value.isascii()
+    assert _is_free_text(value) == expected

@@ -77,9 +77,12 @@ def test_collect_and_segment_on_worker_processes_land_what_one_process_lands(
     small_samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(steps, "LANDING_BATCH", 40)
+    monkeypatch.setattr(steps, "SANITISE_BATCH", 40)
     monkeypatch.setattr(steps, "NLP_BATCH", 40)
     sources_path = write_sources_yaml(tmp_path / "sources.yaml", small_samples)
     in_process = land_and_segment(tmp_path / "one.duckdb", sources_path, map_in_process)
+    # On the workers, each landing batch is sanitised in three chunks (15, 15, 10 records).
+    monkeypatch.setattr(steps, "SANITISE_BATCH", 15)
     start_worker_processes(2, "pipelines.steps")
     on_workers = land_and_segment(tmp_path / "workers.duckdb", sources_path, on_worker_processes(2))
     assert in_process["nlp_segments"][0] > 500
