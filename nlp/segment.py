@@ -35,6 +35,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Order numbers, amounts, dates, email addresses: "LK-3910791", "$195", "a@b.com" say
 # nothing about a theme.
 _IDENTIFIER = re.compile(r"\S*[\d@]\S*")
+_SENTENCE_END = tuple(".!?…")
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -78,6 +79,9 @@ class SegmentConfig:
     cjk_sentence_end: str = "。！？!?；;…"
     # The sentencizer leaves "¿", "¡", "«" at the end of the previous sentence; move them.
     opening_punctuation: str = "¿¡«“‘„([#@"
+    # Bracketed words, such as redaction placeholders ("[PERSON]", "[CARD]") and "[1]": one
+    # word, never a sentence start by themselves (the English senter starts one at most).
+    bracketed_word_pattern: str = r"\[[^\[\]\s]{1,30}\]"
     customer_speakers: tuple[str, ...] = ("customer",)
     # Always end a segment (and are dropped): newlines, HTML line breaks and block tags.
     line_break_pattern: str = r"\n|<br\s*/?>|</?(?:div|p)\b[^>]*>"
@@ -179,6 +183,27 @@ def _move_opening_punctuation(text: str, spans: list[tuple[int, int]], opening: 
             fixed[i] = (start, cut)
             fixed[i + 1] = (cut, fixed[i + 1][1])
     return fixed
+
+
+def _join_split_bracketed_words(
+    text: str, spans: list[tuple[int, int]], bracketed_word: re.Pattern[str]
+) -> list[tuple[int, int]]:
+    """Join sentences the model split inside a bracketed word ("card [" | "CARD] was charged"),
+    or at one not after sentence-final punctuation ("refunded by" | "[PERSON] at ...")."""
+    inside: set[int] = set()
+    opening: set[int] = set()
+    for match in bracketed_word.finditer(text):
+        inside.update(range(match.start() + 1, match.end()))
+        opening.add(match.start())
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and (
+            start in inside or (start in opening and not text[joined[-1][0] : start].rstrip().endswith(_SENTENCE_END))
+        ):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _split_at_breaks(
@@ -344,6 +369,7 @@ def _sentence_spans_by_unit(units: list[_Unit], config: SegmentConfig) -> list[l
     """Sentence spans (unit-relative) per unit, running each spaCy pipeline once over its batch."""
     spans: list[list[tuple[int, int]]] = [[] for _ in units]
     by_key: dict[str, list[int]] = {}
+    bracketed_word = re.compile(config.bracketed_word_pattern)
     for i, unit in enumerate(units):
         by_key.setdefault(_pipeline_key(unit.language, config), []).append(i)
     for key, indices in by_key.items():
@@ -355,6 +381,7 @@ def _sentence_spans_by_unit(units: list[_Unit], config: SegmentConfig) -> list[l
         docs = nlp.pipe((units[i].text for i in indices), batch_size=config.batch_size)
         for i, doc in zip(indices, docs, strict=True):
             sentence_spans = [(s.start_char, s.end_char) for s in doc.sents]
+            sentence_spans = _join_split_bracketed_words(units[i].text, sentence_spans, bracketed_word)
             spans[i] = _move_opening_punctuation(units[i].text, sentence_spans, config.opening_punctuation)
     return spans
 

@@ -172,3 +172,21 @@ def test_language_detection_on_short_sentences_with_hints() -> None:
 def test_config_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="min_topic_sise"):
         parse_nlp_config({"version": 1, "themes": {"min_topic_sise": 3}})
+
+
+def test_redaction_placeholders_and_bracketed_words_stay_inside_their_sentence(config: NlpConfig) -> None:
+    # The English senter starts a sentence at most "[CARD]"-like words; these are words.
+    tickets = [
+        item("p1", "My card [CARD] was charged twice by [PERSON] at [EMAIL]. Fix it."),
+        item("p2", "I spoke to [PERSON]. She said the refund was sent."),
+        item("p3", "My order never arrived. [PERSON] from your team promised a refund!"),
+        item("p4", "See [1] for the error my refund is late"),
+    ]
+    segments = segments_of(config, *tickets)
+    assert segments.groupby("feedback_id")["text"].apply(list).to_dict() == {
+        "p1": ["My card [CARD] was charged twice by [PERSON] at [EMAIL].", "Fix it."],
+        "p2": ["I spoke to [PERSON].", "She said the refund was sent."],
+        "p3": ["My order never arrived.", "[PERSON] from your team promised a refund!"],
+        "p4": ["See [1] for the error my refund is late"],
+    }
+    assert_offsets_exact(pd.DataFrame(tickets), segments)
