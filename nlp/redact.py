@@ -67,6 +67,10 @@ class RedactConfig:
     # Capitalised words that are never names here (the brand, product names): they neither
     # send a sentence to NER nor count as names. Common English words, days, months are built in.
     ner_ignore_words: tuple[str, ...] = ()
+    # Names of things that are never people (the product catalogue: "Merino Crew Sweater",
+    # "Rose Body Wash"), matched whole and in any case: no PERSON span may overlap one.
+    # Other kinds inside them are still redacted.
+    not_person_phrases: tuple[str, ...] = ()
     kinds: tuple[str, ...] = KINDS
     batch_size: int = 256
 
@@ -723,6 +727,19 @@ _US_STATE_AFTER = re.compile(
 )
 
 
+@lru_cache(maxsize=8)
+def _not_person_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    return re.compile(rf"(?<!\w)(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
+
+
+def _overlaps_not_person(text: str, span: RedactedSpan, pattern: re.Pattern[str] | None) -> bool:
+    if pattern is None or span.kind != "PERSON":
+        return False
+    return any(m.start() < span.end and span.start < m.end() for m in pattern.finditer(text))
+
+
 def _is_us_town(text: str, span: RedactedSpan) -> bool:
     return span.kind == "PERSON" and " " not in text[span.start : span.end] and bool(
         _US_STATE_AFTER.match(text, span.end)
@@ -792,13 +809,16 @@ def redact_batch(
     texts = [text if isinstance(text, str) else "" for text in texts]
     ignore = frozenset(w.lower() for w in config.ner_ignore_words)
     with_names = "PERSON" in config.kinds
+    not_person = _not_person_pattern(tuple(config.not_person_phrases))
     ner_spans = ner_names(texts, languages, config) if with_names else [[] for _ in texts]
     results: list[RedactionResult] = []
     for text, language, names in zip(texts, languages, ner_spans, strict=True):
         spans = _rule_spans(text, language, config, ignore) + names
         if with_names:
             spans += joined_names(text, spans, ignore)
-            spans = [span for span in spans if not _is_us_town(text, span)]
+            spans = [
+                span for span in spans if not _is_us_town(text, span) and not _overlaps_not_person(text, span, not_person)
+            ]
         protected = [m.span() for m in _EXISTING_PLACEHOLDER.finditer(text)]
         kept = _resolve_overlaps(spans, protected)
         results.append(RedactionResult(_apply(text, kept), tuple(kept), dict(Counter(s.kind for s in kept))))

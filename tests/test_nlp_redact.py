@@ -165,6 +165,24 @@ def test_ignored_words_are_never_names():
     assert redact(text, "en", RedactConfig(ner_ignore_words=("Larkspur",))).spans == ()
 
 
+def test_catalogue_phrases_are_never_names_but_people_beside_them_are():
+    config = RedactConfig(not_person_phrases=("Rose Body Wash", "Chunky Knit Cardigan", "Fleece Zip Hoodie"))
+    texts = [
+        "Rose Body Wash too small",  # "Rose" is a given name too
+        "The Chunky Knit Cardigan in size 10 is way too small, can I exchange it?",
+        "Fleece Zip Hoodie too small",
+        "Rose Miller here: the Rose Body Wash leaked, call me on sarah@example.com.",
+    ]
+    without = [result.text for result in redact_batch(texts, ["en"] * len(texts))]
+    assert all("[PERSON]" in text for text in without[:3])  # what the catalogue is for
+    assert [result.text for result in redact_batch(texts, ["en"] * len(texts), config)] == [
+        "Rose Body Wash too small",
+        "The Chunky Knit Cardigan in size 10 is way too small, can I exchange it?",
+        "Fleece Zip Hoodie too small",
+        "[PERSON] here: the Rose Body Wash leaked, call me on [EMAIL].",
+    ]
+
+
 def test_mismatched_lengths_are_rejected():
     with pytest.raises(ValueError):
         redact_batch(["a", "b"], ["en"])
