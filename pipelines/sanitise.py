@@ -69,8 +69,8 @@ def sanitiser_fingerprint(config: RedactConfig) -> str:
     return fingerprint(config, _SANITISING_CODE, _SANITISING_PACKAGES)
 
 
-# Whitespace with something on both sides (re's \s is str.isspace): a regex, since a
-# character loop over every payload string was an eighth of the sanitising time.
+# Whitespace with something on both sides (re's \s is str.isspace), found in C rather than
+# by a character loop over every payload string (sanitising ~2 % faster).
 _INNER_WHITESPACE = re.compile(r"\S\s+\S")
 
 
