@@ -544,21 +544,42 @@ _PLACE_AND_BRAND_NAMES = frozenset(
 _FOLLOWING_NAME_WORDS = regex.compile(rf"(?:[ \t]+{_NAME_WORD}){{0,2}}")
 
 
+def _census_names(*file_names: str) -> list[str]:
+    """Lower-cased names of the `names` package's US Census files, commonest first."""
+    package = importlib.resources.files("names")
+    return [
+        line.split()[0].lower()
+        for file_name in file_names
+        for line in package.joinpath(file_name).read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+
+
 @lru_cache(maxsize=1)
 def _given_names() -> frozenset[str]:
-    """~5,000 US Census given names (the `names` package's data files), lower-cased, minus
-    ordinary English words ("Will", "Grace", "Mark") that are far more often not names."""
-    package = importlib.resources.files("names")
-    found: set[str] = set()
-    for file_name in ("dist.male.first", "dist.female.first"):
-        for line in package.joinpath(file_name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                found.add(line.split()[0].lower())
+    """~5,000 US Census given names, minus ordinary English words ("Will", "Grace", "Mark")
+    and places and brands ("Chelsea", "Austin") that are far more often not names."""
     return frozenset(
-        name for name in found
+        name for name in _census_names("dist.male.first", "dist.female.first")
         if len(name) > 2 and not _is_english_word(name) and name not in _COMMON_CAPITALISED
         and name not in _STOP_WORDS and name not in _PLACE_AND_BRAND_NAMES
     )
+
+
+@lru_cache(maxsize=1)
+def _given_names_before_a_surname() -> frozenset[str]:
+    """The given names left out above (but stop words and common capitalised words): names
+    only when a common surname follows ("Chelsea Jones", "Grace Garcia"), which NER may miss."""
+    return frozenset(_census_names("dist.male.first", "dist.female.first")) - _given_names() - _STOP_WORDS - _COMMON_CAPITALISED
+
+
+@lru_cache(maxsize=1)
+def _common_surnames() -> frozenset[str]:
+    """The 1,000 commonest US Census surnames but English words, so that colours and places
+    ("Forest Green", "Ivory White", "Chelsea Green") are not taken for names."""
+    return frozenset(name for name in _census_names("dist.all.last")[:1000] if not _is_english_word(name))
+
+
+_NEXT_WORD = regex.compile(rf"[ \t]+({_NAME_WORD})")
 
 
 def given_names(text: str, ignore_words: frozenset[str] = frozenset()) -> list[RedactedSpan]:
@@ -567,7 +588,14 @@ def given_names(text: str, ignore_words: frozenset[str] = frozenset()) -> list[R
     spans: list[RedactedSpan] = []
     position = 0
     for m in _CANDIDATE_WORD.finditer(text):
-        if m.start() < position or m.group().lower() not in names or m.group().lower() in ignore_words:
+        lowered = m.group().lower()
+        if m.start() < position or lowered in ignore_words:
+            continue
+        if lowered not in names:
+            surname = _NEXT_WORD.match(text, m.end()) if lowered in _given_names_before_a_surname() else None
+            if surname and surname.group(1).lower() in _common_surnames():
+                spans.append(RedactedSpan("PERSON", m.start(), surname.end(1)))
+                position = surname.end(1)
             continue
         following = _FOLLOWING_NAME_WORDS.match(text, m.end())
         trimmed = _trim_name(text, m.start(), following.end(), ignore_words)

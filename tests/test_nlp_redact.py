@@ -183,6 +183,24 @@ def test_catalogue_phrases_are_never_names_but_people_beside_them_are():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Given names that are places or words, which NER may label ORG, before a common surname.
+        ("My agent was Chelsea Jones.", "My agent was [PERSON]."),
+        ("Austin Johnson was rude to me", "[PERSON] was rude to me"),
+        ("Grace Garcia sorted it out", "[PERSON] sorted it out"),
+        # ...but not before colours and places.
+        ("I love the Forest Green colour.", "I love the Forest Green colour."),
+        ("The Ivory White one is nicer.", "The Ivory White one is nicer."),
+        ("We met at Chelsea Green.", "We met at Chelsea Green."),
+        ("I live in Austin, TX", "I live in Austin, TX"),
+    ],
+)
+def test_a_place_or_word_given_name_is_a_name_before_a_common_surname(text, expected):
+    assert redact(text, "en").text == expected
+
+
 def test_mismatched_lengths_are_rejected():
     with pytest.raises(ValueError):
         redact_batch(["a", "b"], ["en"])
