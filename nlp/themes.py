@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
 
 from nlp.embeddings import l2_normalise
 
@@ -37,6 +39,7 @@ CATEGORY_ID_PREFIX = "C"
 UNASSIGNED = -1
 # Texts compared with theme centroids at a time: bounds the memory of assigning a million.
 ASSIGN_CHUNK_ROWS = 20_000
+KNN_CHUNK_ROWS = 1_000
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’][^\W\d_])*", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # BERTopic joins a theme's texts with spaces before counting words; ending every text with
@@ -220,11 +223,11 @@ def _jieba_cut(text: str) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _stop_words(languages: tuple[str, ...]) -> tuple[str, ...]:
-    import spacy
+    from spacy.util import get_lang_class  # the language's defaults, without building a pipeline
 
     words: set[str] = set()
     for language in languages:
-        words |= {w.lower() for w in spacy.blank(language).Defaults.stop_words}
+        words |= {w.lower() for w in get_lang_class(language).Defaults.stop_words}
     # Our tokenizer keeps contractions whole; spaCy's lists only hold their pieces ("n't").
     words |= {"don't", "can't", "doesn't", "didn't", "won't", "isn't", "i'm", "i've", "it's"}
     return tuple(sorted(words))
@@ -259,30 +262,64 @@ class WardCut:
         return self
 
 
-def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
-    """A BERTopic whose every stage is an explicit, seeded component."""
+def umap_neighbours(config: ThemeConfig, n_texts: int) -> int:
+    return max(2, min(config.umap.n_neighbors, n_texts - 1))
+
+
+def exact_neighbours(unit_vectors: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each unit vector's k nearest (itself first) and their distances, the way UMAP takes them
+    as precomputed_knn; None for a metric other than cosine or euclidean.
+
+    Beyond 4,096 texts UMAP would search with NNDescent, whose numba code is compiled again in
+    every process (~12 s of a 20,000-text fit); blocked matrix products find the exact
+    neighbours of 20,000 texts in ~3 s."""
+    if metric not in ("cosine", "euclidean"):
+        return None
+    n = len(unit_vectors)
+    indices = np.empty((n, k), dtype=np.int32)  # NNDescent's types: UMAP's compiled code is reused
+    distances = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, KNN_CHUNK_ROWS):
+        similarity = unit_vectors[start : start + KNN_CHUNK_ROWS] @ unit_vectors.T
+        rows = np.arange(len(similarity))
+        similarity[rows, start + rows] = np.inf  # itself first, even beside an identical vector
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        nearest_similarity = np.take_along_axis(similarity, nearest, axis=1)
+        order = np.argsort(-nearest_similarity, axis=1, kind="stable")
+        indices[start : start + KNN_CHUNK_ROWS] = np.take_along_axis(nearest, order, axis=1)
+        cosine = np.take_along_axis(nearest_similarity, order, axis=1)
+        cosine[:, 0] = 1.0
+        cosine = np.minimum(cosine, 1.0)
+        distances[start : start + KNN_CHUNK_ROWS] = 1.0 - cosine if metric == "cosine" else np.sqrt(2.0 - 2.0 * cosine)
+    return indices, distances
+
+
+def build_topic_model(
+    config: ThemeConfig, n_texts: int, precomputed_knn: tuple[np.ndarray, np.ndarray] | None = None
+) -> BERTopic:
+    """A BERTopic whose every stage is an explicit, seeded component; `precomputed_knn`: the
+    fit texts' neighbours (exact_neighbours), else UMAP finds them."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
     umap_model = UMAP(
-        n_neighbors=max(2, min(config.umap.n_neighbors, n_texts - 1)),
+        n_neighbors=umap_neighbours(config, n_texts),
         n_components=config.umap.n_components,
         min_dist=config.umap.min_dist,
         metric=config.umap.metric,
         random_state=config.seed,
         n_jobs=1,  # a seeded UMAP is single-threaded anyway; saying so avoids its warning
         low_memory=True,
+        precomputed_knn=precomputed_knn or (None, None, None),
     )
     # BERTopic accepts any clusterer with fit() and labels_; Ward labels every text, so
     # there are no outliers to reduce. Ward needs euclidean distances: UMAP's output space.
     cluster_model = WardCut(ward_distance_threshold(config, n_texts))
-    analyzer = KeywordAnalyzer(
-        stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
-        ngram_range=(int(config.vectorizer.ngram_range[0]), int(config.vectorizer.ngram_range[1])),
-    )
-    vectorizer_model = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df)
+    # BERTopic's own topic words are never read: describe_themes words each theme from all its
+    # members, not the fit sample. Whitespace tokens keep its c-TF-IDF and representative
+    # documents cheap (they took ~7 s of a 20,000-text fit with the keyword analyzer).
+    vectorizer_model = CountVectorizer(analyzer=str.split)
     return BERTopic(
         umap_model=umap_model,
         hdbscan_model=cluster_model,
@@ -290,8 +327,8 @@ def build_topic_model(config: ThemeConfig, n_texts: int) -> BERTopic:
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
         top_n_words=config.n_keywords,
         calculate_probabilities=False,
-        # Anything but "english" stops BERTopic from deleting every non-ASCII character
-        # (accents, Cyrillic, Chinese, and our TEXT_BOUNDARY) before counting words.
+        # Anything but "english" stops BERTopic from deleting every non-ASCII character before
+        # counting words: a fit sample of Chinese or Cyrillic texts would have none left.
         language="multilingual",
         verbose=False,
     )
@@ -333,8 +370,13 @@ def fit_themes(
     # no second copy of every embedding.
     fit_rows = fit_sample_indices(len(texts), config)
     documents = [texts[i] + TEXT_BOUNDARY for i in fit_rows]
-    model = build_topic_model(config, len(fit_rows))
-    fit_topics, _ = model.fit_transform(documents, embeddings=l2_normalise(embeddings[fit_rows]))
+    fit_vectors = l2_normalise(embeddings[fit_rows])
+    neighbours = exact_neighbours(fit_vectors, umap_neighbours(config, len(fit_rows)), config.umap.metric)
+    model = build_topic_model(config, len(fit_rows), neighbours)
+    with warnings.catch_warnings():
+        # Without NNDescent's search index UMAP cannot place new texts; they join by centroid.
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        fit_topics, _ = model.fit_transform(documents, embeddings=fit_vectors)
     topics = np.full(len(texts), UNASSIGNED, dtype=np.int64)
     topics[fit_rows] = fit_topics
     if len(fit_rows) < len(texts):
@@ -371,34 +413,65 @@ def _rank_by_size(topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return assignments, order
 
 
-def keyword_weights(
-    texts: Sequence[str], assignments: np.ndarray, n_themes: int, config: ThemeConfig
-) -> list[dict[str, float]]:
-    """c-TF-IDF weight of every word and n-gram per theme 0..n_themes-1, as BERTopic computes
-    it: one document per theme (its members joined), class-based TF-IDF with frequent words
-    reduced; heaviest first (ties in vocabulary order). The first `n_keywords` are a theme's
-    keywords."""
-    from bertopic.vectorizers import ClassTfidfTransformer
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    analyzer = KeywordAnalyzer(
+def keyword_analyzer(config: ThemeConfig) -> KeywordAnalyzer:
+    return KeywordAnalyzer(
         stop_words=frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages))),
         ngram_range=(int(config.vectorizer.ngram_range[0]), int(config.vectorizer.ngram_range[1])),
     )
-    documents = [
-        TEXT_BOUNDARY.join(texts[i] for i in np.flatnonzero(assignments == index)) + TEXT_BOUNDARY
-        for index in range(n_themes)
-    ]
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """How often each text (row) says each word and n-gram of `vocabulary` (sorted)."""
+
+    matrix: csr_matrix
+    vocabulary: np.ndarray
+
+
+def term_counts(texts: Sequence[str], config: ThemeConfig) -> TermCounts:
+    """Every text's word and n-gram counts, each text analysed once (keyword_weights sums them
+    per theme for any assignment)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=keyword_analyzer(config))
     try:
-        counts = CountVectorizer(analyzer=analyzer, min_df=config.vectorizer.min_df).fit(documents)
-    except ValueError:  # no theme has a single word left (all stop words or placeholders)
-        return [{} for _ in documents]
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts.transform(documents))
-    vocabulary = counts.get_feature_names_out()
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # not a single word left (all stop words or placeholders)
+        return TermCounts(csr_matrix((len(texts), 0), dtype=np.int64), np.array([], dtype=object))
+    return TermCounts(matrix.tocsr(), vectorizer.get_feature_names_out())
+
+
+def keyword_weights(
+    texts: Sequence[str], assignments: np.ndarray, n_themes: int, config: ThemeConfig,
+    counts: TermCounts | None = None,
+) -> list[dict[str, float]]:
+    """c-TF-IDF weight of every word and n-gram per theme 0..n_themes-1, as BERTopic computes
+    it: one document per theme (its members' counts summed), class-based TF-IDF with frequent
+    words reduced; heaviest first (ties in vocabulary order). The first `n_keywords` are a
+    theme's keywords. `counts`: term_counts of `texts`, when already made."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    counts = counts if counts is not None else term_counts(texts, config)
+    members = np.flatnonzero((assignments >= 0) & (assignments < n_themes))
+    membership = csr_matrix(
+        (np.ones(len(members), dtype=np.int64), (assignments[members], members)), shape=(n_themes, len(texts))
+    )
+    per_theme = (membership @ counts.matrix).tocsr()
+    # The vocabulary CountVectorizer(min_df) would keep over the themes' documents.
+    min_df = config.vectorizer.min_df
+    min_themes = min_df if isinstance(min_df, int) else min_df * n_themes
+    themes_saying = np.asarray((per_theme > 0).sum(axis=0)).ravel()
+    kept = np.flatnonzero(themes_saying >= max(min_themes, 1))
+    if not len(kept):
+        return [{} for _ in range(n_themes)]
+    per_theme = per_theme[:, kept]
+    per_theme.sort_indices()
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_theme)
+    vocabulary = counts.vocabulary[kept]
     rows = []
     for row in weights.toarray():
-        kept = np.flatnonzero(row > 0)
-        rows.append({str(vocabulary[i]): float(row[i]) for i in kept[np.argsort(-row[kept], kind="stable")]})
+        nonzero = np.flatnonzero(row > 0)
+        rows.append({str(vocabulary[i]): float(row[i]) for i in nonzero[np.argsort(-row[nonzero], kind="stable")]})
     return rows
 
 
@@ -418,7 +491,8 @@ def describe_themes(
     language only (counted over `occurrences`, see `main_language_members`), so a theme of one
     complaint in five languages reads in one of them."""
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
-    all_weights = keyword_weights(texts, assignments, n_themes, config)
+    counts = term_counts([texts[i] if assignments[i] >= 0 else "" for i in range(len(texts))], config)
+    all_weights = keyword_weights(texts, assignments, n_themes, config, counts)
     all_keywords = [list(weights)[: config.n_keywords] for weights in all_weights]
     used_labels = set(taken)
     stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
@@ -427,7 +501,7 @@ def describe_themes(
     )
     label_weights = (
         all_weights if label_assignments is assignments
-        else keyword_weights(texts, label_assignments, n_themes, config)
+        else keyword_weights(texts, label_assignments, n_themes, config, counts)
     )
     centroids, closest = [], []
     for theme_index in range(n_themes):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import homogeneity_score, normalized_mutual_info_score
+from sklearn.neighbors import NearestNeighbors
 
 from nlp.config import load_nlp_config
 from nlp.embeddings import Embedder, load_embedder, text_hash
@@ -24,6 +25,7 @@ from nlp.themes import (
     ThemeFit,
     WardCut,
     assign_to_themes,
+    exact_neighbours,
     fit_sample_indices,
     fit_themes,
     match_themes,
@@ -250,6 +252,27 @@ def test_large_inputs_fit_a_seeded_sample_and_assign_the_rest(
     assert result.themes["size"].sum() == (result.assignments >= 0).sum()
     assert result.themes["label"].is_unique
     np.testing.assert_array_equal(fit_themes(texts, vectors, config).assignments, result.assignments)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_exact_neighbours_are_a_brute_force_search_with_each_point_first(metric: str) -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(2_500, 16)).astype(np.float32)  # more rows than one block
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    indices, distances = exact_neighbours(unit, 15, metric)
+    assert indices.dtype == np.int32 and distances.dtype == np.float32
+    np.testing.assert_array_equal(indices[:, 0], np.arange(len(unit)))
+    brute_distances, brute_indices = (
+        NearestNeighbors(n_neighbors=15, metric=metric, algorithm="brute").fit(unit).kneighbors(unit)
+    )
+    np.testing.assert_array_equal(indices, brute_indices)
+    np.testing.assert_allclose(distances, brute_distances, atol=1e-5)
+    # Two identical texts: each is still first in its own row, the other second at distance 0.
+    unit[7] = unit[1_900]
+    indices, distances = exact_neighbours(unit, 15, metric)
+    assert indices[7, :2].tolist() == [7, 1_900] and indices[1_900, :2].tolist() == [1_900, 7]
+    assert distances[7, 1] < 1e-6 and distances[1_900, 1] < 1e-6
+    assert exact_neighbours(unit, 15, "manhattan") is None  # UMAP then searches itself
 
 
 def test_too_few_texts_stay_unassigned(embedder: Embedder, theme_config: ThemeConfig) -> None:

@@ -8,6 +8,7 @@ real MiniLM model; benchmarks/theme_labels.py measures the same on a pipeline-bu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from nlp.embeddings import load_embedder
 from nlp.keyphrases import key_phrases
 from nlp.themes import (
     CALENDAR_WORDS,
+    TEXT_BOUNDARY,
     ThemeConfig,
+    keyword_analyzer,
     describe_themes,
     key_phrase_label,
     key_phrase_weights,
@@ -121,6 +124,32 @@ def test_key_phrase_label_never_repeats_a_taken_label(corpus, config: ThemeConfi
     # No key phrase shared by two members: no key-phrase label (describe_themes uses keywords).
     assert key_phrase_weights([["a"], ["b"]], np.array([0, 0]), 1, ["a", "b"]) == [{}]
     assert key_phrase_label({}, ["a", "b"], [["a"], ["b"]], set(), {}, stop) is None
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_keyword_weights_are_bertopic_s_c_tf_idf_over_one_document_per_theme(corpus, config: ThemeConfig, min_df: int) -> None:
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts, assignments, _, _ = corpus
+    # Words two themes share (kept at min_df 2), and texts in no theme, which count for none.
+    texts = [*texts, "the refund came late again", "a late refund again", "refund bonus"]
+    assignments = np.append(assignments, [0, 1, -1])
+    assignments[[0, 7]] = -1
+    config = replace(config, vectorizer=replace(config.vectorizer, min_df=min_df))
+    n_themes = len(THEMES)
+    documents = [TEXT_BOUNDARY.join(t for t, a in zip(texts, assignments) if a == theme) for theme in range(n_themes)]
+    counter = CountVectorizer(analyzer=keyword_analyzer(config), min_df=min_df).fit(documents)
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counter.transform(documents)).toarray()
+    vocabulary = counter.get_feature_names_out()
+    expected = [
+        {str(vocabulary[i]): float(row[i]) for i in sorted(np.flatnonzero(row > 0), key=lambda i: -row[i])}
+        for row in weights
+    ]
+    found = keyword_weights(texts, assignments, n_themes, config)
+    assert found == expected
+    assert [list(theme) for theme in found] == [list(theme) for theme in expected]  # same order, ties included
+    assert keyword_weights(texts, np.full(len(texts), -1), n_themes, config) == [{}] * n_themes
 
 
 def test_keyword_tokens_drop_placeholders_halves_tags_and_identifiers() -> None:
