@@ -5,7 +5,8 @@ declared ``cache=True``, so every new process compiled them again: about 30 s of
 run on 2 cores, more than UMAP's own work. `enable_compiled_code_cache` turns numba's disk
 cache on for all of them before their first call; a later process loads the compiled code
 instead. Outputs are unchanged: the same code runs, only its compilation is skipped.
-(`nn_descent` stays uncached: numba refuses to cache functions that use dynamic globals.)
+(`nn_descent` stays uncached: numba refuses to cache functions that use dynamic globals; the
+theme fit skips NNDescent since it passes UMAP exact neighbours, see nlp.themes.exact_neighbours.)
 """
 
 from __future__ import annotations
