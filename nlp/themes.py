@@ -466,12 +466,18 @@ def keyword_weights(
         return [{} for _ in range(n_themes)]
     per_theme = per_theme[:, kept]
     per_theme.sort_indices()
-    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_theme)
+    weights = csr_matrix(ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(per_theme))
+    weights.sort_indices()
     vocabulary = counts.vocabulary[kept]
     rows = []
-    for row in weights.toarray():
-        nonzero = np.flatnonzero(row > 0)
-        rows.append({str(vocabulary[i]): float(row[i]) for i in nonzero[np.argsort(-row[nonzero], kind="stable")]})
+    # Row by row from the sparse matrix: a dense copy is themes x terms (118 MB at 100k items).
+    for theme in range(n_themes):
+        row = slice(weights.indptr[theme], weights.indptr[theme + 1])
+        columns, values = weights.indices[row], weights.data[row]
+        positive = values > 0
+        columns, values = columns[positive], values[positive]
+        order = np.argsort(-values, kind="stable")
+        rows.append({str(vocabulary[c]): float(v) for c, v in zip(columns[order], values[order])})
     return rows
 
 
