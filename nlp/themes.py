@@ -42,8 +42,8 @@ ASSIGN_CHUNK_ROWS = 20_000
 KNN_CHUNK_ROWS = 1_000
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’][^\W\d_])*", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# BERTopic joins a theme's texts with spaces before counting words; ending every text with
-# this separator lets the analyzer keep n-grams inside one text ("arrives tried" is noise).
+# N-grams never span this separator (Unicode's paragraph separator): the counts of a theme's
+# texts then add up to those of one document of its texts joined by it.
 TEXT_BOUNDARY = "\u2029"
 # Members (closest to the centroid first) read when phrasing a label.
 _LABEL_SAMPLE = 200
@@ -369,7 +369,7 @@ def fit_themes(
     # Only the fit sample is normalised here (the rest chunk by chunk where it is compared):
     # no second copy of every embedding.
     fit_rows = fit_sample_indices(len(texts), config)
-    documents = [texts[i] + TEXT_BOUNDARY for i in fit_rows]
+    documents = [texts[i] for i in fit_rows]
     fit_vectors = l2_normalise(embeddings[fit_rows])
     neighbours = exact_neighbours(fit_vectors, umap_neighbours(config, len(fit_rows)), config.umap.metric)
     model = build_topic_model(config, len(fit_rows), neighbours)

@@ -20,10 +20,10 @@ from nlp.themes import (
     CALENDAR_WORDS,
     TEXT_BOUNDARY,
     ThemeConfig,
-    keyword_analyzer,
     describe_themes,
     key_phrase_label,
     key_phrase_weights,
+    keyword_analyzer,
     keyword_tokens,
     keyword_weights,
 )
