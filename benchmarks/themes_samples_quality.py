@@ -17,6 +17,9 @@ most 15), the level an executive reads, against the 13 planted themes.
 
     .venv/bin/python benchmarks/themes_samples_quality.py --db data/voc.duckdb [--backend minilm|e5] [--tag NAME]
 
+For another commit's engine on the same warehouse, run it with that commit's worktree first on
+PYTHONPATH (PYTHONPATH=/tmp/base ...): the editable install would import this checkout.
+
 Writes benchmarks/results/themes_samples_quality.json (one entry per tag).
 """
 
