@@ -3,20 +3,21 @@
 nlp/duplicates.py compares each item with the items before it only (in marking order:
 received_at, then larger reach, then feedback_id). So a run:
 
-1. finds the items that are new, changed or gone since the last marking; the earliest
-   received_at among them is `since`;
+1. finds the items that are new, changed or gone since the last marking;
 2. computes the keys (comparison-text hash, flags, LSH band keys) of new and changed items;
 3. decides the new and changed items, in order, in batches, each batch against the other items
    the warehouse holds: the heads of the same texts and the heads sharing a band key;
-4. decides again, with them, every later item that shares a comparison text or a band key with
-   an item that appeared, went, changed or stopped or started heading its text (a "flip"),
-   until no decision flips a new item's status: an item's decision depends only on the heads
-   before it that share one of its keys, so the items no flip reaches keep theirs;
+4. notes the items that appeared, went, changed or stopped or started heading their text (a
+   "flip") and decides again the later items that share a comparison text or a band key with
+   a flip and may duplicate it (nlp/duplicates.py: a repost, the same customer, or a long
+   text within the window); their own flips reach the next round's items, until a round
+   reaches none. An item's decision depends only on the heads before it that share one of
+   its keys and that it may duplicate, so the items no flip reaches keep theirs;
 5. closes all decisions and links into groups and rewrites nlp_duplicates.
 
 A weekly increment thus decides its own items and the few later ones that share their keys,
-not every item since its oldest one, and memory is bounded by the batch, not the warehouse. State lives in the nlp_duplicate_* tables
-(pipelines/warehouse/sql/raw/03_nlp_outputs.sql); changed settings recompute it all.
+not every item since its oldest one, and memory is bounded by the batch, not the warehouse.
+State lives in the nlp_duplicate_* tables (pipelines/warehouse/sql/raw/03_nlp_outputs.sql); changed settings recompute it all.
 """
 
 from __future__ import annotations
@@ -33,10 +34,9 @@ from nlp.duplicates import (
 from pipelines.warehouse.db import fetch_row
 
 KEYS_BATCH = 50_000
-# Each batch scans the band table for its earlier heads (~7 s at 1M items), so batches are
-# large: a first run decides everything, and when every item since a weekly increment's
-# oldest was re-decided (~100k at 1M), one batch took 20 s where two of 50k and a remainder
-# took 36 s, with no more memory (DuckDB's share dominates).
+# Each batch scans the band table for its earlier heads, so batches are large: a first run
+# decides everything, and deciding ~100k items of a 1M warehouse took 20 s in one batch where
+# two of 50k and a remainder took 36 s, with no more memory (DuckDB's share dominates).
 DECIDE_BATCH = 150_000
 STATE_TABLES = ("nlp_duplicate_keys", "nlp_duplicate_bands", "nlp_duplicate_decisions", "nlp_duplicate_links")
 MARKING_ORDER = "received_at, reach DESC, feedback_id"
@@ -45,10 +45,17 @@ HEAD_FIRST = """(h.received_at < d.received_at OR (h.received_at = d.received_at
                  AND (h.reach > d.reach OR (h.reach = d.reach AND h.feedback_id < d.feedback_id))))"""
 # norm_hash as text: pandas would turn a BIGINT column with NULLs into floats and lose bits.
 ITEM_COLUMNS = """k.feedback_id, s.text, k.received_at, k.customer_id, k.reach, k.norm_hash::VARCHAR AS norm_hash,
-                  k.is_repost,
-                  k.n_words, k.n_shingles,
-                  coalesce((SELECT list(b.band_key ORDER BY b.band_key) FROM nlp_duplicate_bands AS b
-                            WHERE b.feedback_id = k.feedback_id), []) AS bands"""
+                  k.is_repost, k.n_words, k.n_shingles, coalesce(item_bands.bands, []) AS bands"""
+
+
+def _items(ids: str) -> str:
+    """The FROM clause ITEM_COLUMNS reads: the items `ids` (a table or CTE of feedback_id)
+    names. Their band keys are listed from their own rows: a correlated subquery would list
+    every item's first (~0.5 s at 1M items, in each of a run's queries)."""
+    return f"""{ids} JOIN nlp_duplicate_keys AS k USING (feedback_id) JOIN stg_feedback AS s USING (feedback_id)
+               LEFT JOIN (SELECT feedback_id, list(band_key ORDER BY band_key) AS bands FROM nlp_duplicate_bands
+                          WHERE feedback_id IN (SELECT feedback_id FROM {ids}) GROUP BY feedback_id) AS item_bands
+                 USING (feedback_id)"""
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ class MarkingReport:
     exact: int  # duplicates in nlp_duplicates, by kind
     near: int
     decided: int  # items decided in this run
-    decided_rounds: int  # passes until no decision flipped a new item's status
+    decided_rounds: int  # rounds until no flip reached an item
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | None = None) -> MarkingReport:
@@ -66,11 +73,10 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | No
     if fetch_row(con, "SELECT count(*) FROM nlp_duplicate_keys WHERE config <> ?", [fingerprint])[0]:
         for table in STATE_TABLES:
             con.execute("DELETE FROM " + table)  # names from the constant above
-    since = _forget_changed(con)
     decided = rounds = 0
-    if since is not None:
+    if _forget_changed(con):
         _store_keys(con, config, fingerprint)
-        decided, rounds = _decide_affected(con, since, config)
+        decided, rounds = _decide_affected(con, config)
         _write_groups(con, config)
     exact, near = fetch_row(
         con,
@@ -80,10 +86,9 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, config: DuplicateConfig | No
     return MarkingReport(int(exact), int(near), decided, rounds)
 
 
-def _forget_changed(con: duckdb.DuckDBPyConnection) -> datetime | None:
+def _forget_changed(con: duckdb.DuckDBPyConnection) -> bool:
     """Drop the keys, decisions and links of changed and gone items, noting the keys of those
-    that headed their text as flipped; the earliest received_at of new, changed or gone items
-    (None: nothing to do)."""
+    that headed their text as flipped; whether any item is new, changed or gone."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE duplicate_changes AS
            SELECT s.feedback_id, s.received_at
@@ -93,17 +98,17 @@ def _forget_changed(con: duckdb.DuckDBPyConnection) -> datetime | None:
            SELECT k.feedback_id, k.received_at
            FROM nlp_duplicate_keys AS k ANTI JOIN stg_feedback AS s USING (feedback_id)"""
     )
-    since = fetch_row(con, "SELECT min(received_at) FROM duplicate_changes")[0]
-    con.execute("CREATE OR REPLACE TEMP TABLE flipped_texts (norm_hash BIGINT, received_at TIMESTAMP)")
-    con.execute("CREATE OR REPLACE TEMP TABLE flipped_bands (band_key BIGINT, received_at TIMESTAMP)")
+    con.execute("CREATE OR REPLACE TEMP TABLE flipped_texts (norm_hash BIGINT, customer_id VARCHAR, received_at TIMESTAMP)")
+    con.execute("CREATE OR REPLACE TEMP TABLE flipped_bands (band_key BIGINT, customer_id VARCHAR, received_at TIMESTAMP)")
     old_heads = """SELECT k.* FROM nlp_duplicate_keys AS k JOIN nlp_duplicate_decisions AS d USING (feedback_id)
                    WHERE d.exact_of IS NULL AND k.feedback_id IN (SELECT feedback_id FROM duplicate_changes)"""
-    con.execute("INSERT INTO flipped_texts SELECT norm_hash, received_at FROM (" + old_heads + ") WHERE norm_hash IS NOT NULL")
-    con.execute("INSERT INTO flipped_bands SELECT b.band_key, h.received_at FROM (" + old_heads + ") AS h "
+    con.execute("INSERT INTO flipped_texts SELECT norm_hash, customer_id, received_at FROM (" + old_heads + ") "
+                "WHERE norm_hash IS NOT NULL")
+    con.execute("INSERT INTO flipped_bands SELECT b.band_key, h.customer_id, h.received_at FROM (" + old_heads + ") AS h "
                 "JOIN nlp_duplicate_bands AS b USING (feedback_id)")
     for table in STATE_TABLES:  # names from the constant above
         con.execute("DELETE FROM " + table + " WHERE feedback_id IN (SELECT feedback_id FROM duplicate_changes)")
-    return since
+    return fetch_row(con, "SELECT count(*) FROM duplicate_changes")[0] > 0
 
 
 def _store_keys(con: duckdb.DuckDBPyConnection, config: DuplicateConfig, fingerprint: str) -> None:
@@ -135,62 +140,77 @@ def _store_keys(con: duckdb.DuckDBPyConnection, config: DuplicateConfig, fingerp
         con.unregister("new_bands")
 
 
-def _decide_affected(con: duckdb.DuckDBPyConnection, since: datetime, config: DuplicateConfig) -> tuple[int, int]:
-    """Decide the new and changed items, then again with them every later item a flip reaches,
-    until no new item is reached; returns (items decided, rounds)."""
+def _decide_affected(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> tuple[int, int]:
+    """Decide the new and changed items, then, round by round, the items a flip of the last
+    round reaches, until a round reaches none; returns (items decided, rounds)."""
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE previous_heads AS
-           SELECT d.feedback_id, d.exact_of IS NULL AS was_head
-           FROM nlp_duplicate_decisions AS d JOIN nlp_duplicate_keys AS k USING (feedback_id)
-           WHERE k.received_at >= ?""",
-        [since],
+        """CREATE OR REPLACE TEMP TABLE pending AS
+           SELECT feedback_id, false AS was_head FROM nlp_duplicate_keys ANTI JOIN nlp_duplicate_decisions USING (feedback_id)"""
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE affected AS
-           SELECT feedback_id FROM nlp_duplicate_keys ANTI JOIN nlp_duplicate_decisions USING (feedback_id)"""
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE affected AS SELECT feedback_id FROM pending")
+    window_us = pd.Timedelta(days=config.unrelated_window_days).value // 1000
     rounds = 0
     while True:
         rounds += 1
         _decide(con, config)
-        # A decided item flips when it heads its text now but did not before (new and changed
-        # items did not exist before), or the other way round.
-        flips = """SELECT k.* FROM affected JOIN nlp_duplicate_keys AS k USING (feedback_id)
-                   JOIN nlp_duplicate_decisions AS d USING (feedback_id) LEFT JOIN previous_heads AS p USING (feedback_id)
-                   WHERE (d.exact_of IS NULL) <> coalesce(p.was_head, false)"""
-        con.execute("INSERT INTO flipped_texts SELECT norm_hash, received_at FROM (" + flips + ") WHERE norm_hash IS NOT NULL")
-        con.execute("INSERT INTO flipped_bands SELECT b.band_key, f.received_at FROM (" + flips + ") AS f "
+        # An item flips when it heads its text now but did not before this round (new and
+        # changed items did not exist before), or the other way round.
+        flips = """SELECT k.* FROM pending AS p JOIN nlp_duplicate_keys AS k USING (feedback_id)
+                   JOIN nlp_duplicate_decisions AS d USING (feedback_id)
+                   WHERE (d.exact_of IS NULL) <> p.was_head"""
+        con.execute("INSERT INTO flipped_texts SELECT norm_hash, customer_id, received_at FROM (" + flips + ") "
+                    "WHERE norm_hash IS NOT NULL")
+        con.execute("INSERT INTO flipped_bands SELECT b.band_key, f.customer_id, f.received_at FROM (" + flips + ") AS f "
                     "JOIN nlp_duplicate_bands AS b USING (feedback_id)")
-        # Ties in received_at count as before: deciding one item too many changes nothing.
+        # A flip reaches the later items that share its text or a band key and may duplicate
+        # it: only those could copy it, link to it or rank it among their candidates. The
+        # items decided this round saw it already. Ties in received_at count as before:
+        # deciding one item too many changes nothing.
         con.execute(
             """CREATE OR REPLACE TEMP TABLE reached AS
-               WITH later AS (SELECT k.feedback_id, k.norm_hash, k.received_at FROM nlp_duplicate_keys AS k
-                              WHERE k.received_at >= $since AND k.feedback_id NOT IN (SELECT feedback_id FROM affected))
-               SELECT l.feedback_id FROM later AS l
-               WHERE EXISTS (SELECT 1 FROM flipped_texts AS f WHERE f.norm_hash = l.norm_hash AND f.received_at <= l.received_at)
-               UNION
-               SELECT l.feedback_id FROM later AS l JOIN nlp_duplicate_bands AS b USING (feedback_id)
-               JOIN flipped_bands AS f ON f.band_key = b.band_key AND f.received_at <= l.received_at""",
-            {"since": since},
+               WITH later AS (
+                   SELECT k.feedback_id, k.norm_hash, k.received_at, k.is_repost,
+                          k.n_words >= $min_words_unrelated AS is_long, nullif(k.customer_id, '') AS customer_id
+                   FROM nlp_duplicate_keys AS k
+                   WHERE k.received_at >= (SELECT min(received_at) FROM (SELECT received_at FROM flipped_texts
+                                                                        UNION ALL SELECT received_at FROM flipped_bands))
+                     AND k.feedback_id NOT IN (SELECT feedback_id FROM pending)
+               ),
+               flips AS (
+                   SELECT 'text' AS kind, norm_hash AS key, customer_id, received_at FROM flipped_texts
+                   UNION ALL SELECT 'band', band_key, customer_id, received_at FROM flipped_bands
+               ),
+               later_keys AS (
+                   SELECT l.*, 'text' AS kind, l.norm_hash AS key FROM later AS l WHERE l.norm_hash IS NOT NULL
+                   UNION ALL
+                   SELECT l.*, 'band', b.band_key FROM later AS l JOIN nlp_duplicate_bands AS b USING (feedback_id)
+               )
+               SELECT DISTINCT l.feedback_id FROM later_keys AS l JOIN flips AS f USING (kind, key)
+               WHERE f.received_at <= l.received_at
+                 AND (l.is_repost OR l.customer_id = f.customer_id
+                      OR (l.is_long AND epoch_us(l.received_at) - epoch_us(f.received_at) <= $window_us))""",
+            {"min_words_unrelated": config.min_words_unrelated, "window_us": window_us},
         )
+        con.execute("DELETE FROM flipped_texts")
+        con.execute("DELETE FROM flipped_bands")
         if not fetch_row(con, "SELECT count(*) FROM reached")[0]:
             return fetch_row(con, "SELECT count(*) FROM affected")[0], rounds
-        # Decide the reached items and, again, the items decided before that come after the
-        # first of them: what those see may change.
-        con.execute("INSERT INTO affected SELECT feedback_id FROM reached")
-        first = fetch_row(con, "SELECT min(received_at) FROM reached JOIN nlp_duplicate_keys USING (feedback_id)")[0]
-        for table in ("nlp_duplicate_decisions", "nlp_duplicate_links"):
-            con.execute("DELETE FROM " + table + """ WHERE feedback_id IN (
-                SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id) WHERE received_at >= ?)""",
-                [first])
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE pending AS
+               SELECT r.feedback_id, d.exact_of IS NULL AS was_head
+               FROM reached AS r JOIN nlp_duplicate_decisions AS d USING (feedback_id)"""
+        )
+        con.execute("INSERT INTO affected SELECT feedback_id FROM pending ANTI JOIN affected USING (feedback_id)")
+        for table in ("nlp_duplicate_decisions", "nlp_duplicate_links"):  # names from this line
+            con.execute("DELETE FROM " + table + " WHERE feedback_id IN (SELECT feedback_id FROM pending)")
 
 
 def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
-    """Decide the items in `affected` that have no decision, in order, batch by batch."""
+    """Decide the items in `pending`, in order, batch by batch."""
     ids = [
         row[0] for row in con.execute(
-            """SELECT feedback_id FROM affected JOIN nlp_duplicate_keys USING (feedback_id)
-               ANTI JOIN nlp_duplicate_decisions USING (feedback_id) ORDER BY """ + MARKING_ORDER
+            """SELECT feedback_id FROM pending JOIN nlp_duplicate_keys USING (feedback_id)
+               ORDER BY """ + MARKING_ORDER
         ).fetchall()
     ]
     window = timedelta(days=config.unrelated_window_days)
@@ -198,8 +218,7 @@ def _decide(con: duckdb.DuckDBPyConnection, config: DuplicateConfig) -> None:
         con.execute("CREATE OR REPLACE TEMP TABLE deciding_ids AS SELECT unnest(?::VARCHAR[]) AS feedback_id",
                     [ids[start : start + DECIDE_BATCH]])
         deciding = con.execute(
-            "SELECT " + ITEM_COLUMNS + """ FROM deciding_ids JOIN nlp_duplicate_keys AS k USING (feedback_id)
-               JOIN stg_feedback AS s USING (feedback_id)"""
+            "SELECT " + ITEM_COLUMNS + " FROM " + _items("deciding_ids")
         ).df()
         earlier = _earlier_heads(con, (deciding["received_at"].min() - window).to_pydatetime(), config)
         decisions, links = link_duplicates(earlier, deciding, config)
@@ -262,8 +281,7 @@ def _earlier_heads(con: duckdb.DuckDBPyConnection, window_start: datetime, confi
                SELECT feedback_id FROM same_text UNION SELECT feedback_id FROM within_window
                UNION SELECT feedback_id FROM same_customer UNION SELECT feedback_id FROM for_reposts
            )
-           SELECT """ + ITEM_COLUMNS + """, NULL::VARCHAR AS exact_of
-           FROM wanted JOIN nlp_duplicate_keys AS k USING (feedback_id) JOIN stg_feedback AS s USING (feedback_id)""",
+           SELECT """ + ITEM_COLUMNS + ", NULL::VARCHAR AS exact_of FROM " + _items("wanted"),
         {"window_start": window_start, "max_candidates": config.max_candidates,
          "min_words_unrelated": config.min_words_unrelated},
     ).df()

@@ -184,6 +184,25 @@ def test_a_late_item_re_decides_only_the_later_items_sharing_its_keys(tmp_path: 
     assert _rows(marks) == _rows(_at_once([*records, late], config))
 
 
+def test_a_late_item_re_decides_only_the_later_items_that_may_duplicate_it(tmp_path: Path) -> None:
+    """Later items of a common short text from other customers cannot copy a late item with
+    that text, so it re-decides none of them; the customer's own later resend it must."""
+    late = _record(0, "Still no refund.", START, "c1", None)
+    later = [_record(i, "Still no refund.", START + timedelta(days=i), f"c{i + 1}", None) for i in range(1, 40)]
+    resend = _record(99, "Still no refund.", START + timedelta(days=60), "c1", None)
+    db = tmp_path / "voc.duckdb"
+    _marked(db, [[*later, resend]], DuplicateConfig())
+    with connect(db) as con:
+        land_records(con, [late], LANDED)
+        report = mark_duplicates(con, DuplicateConfig())
+        marks = con.execute("SELECT * FROM nlp_duplicates ORDER BY feedback_id").df()
+        ids = dict(con.execute("SELECT source_record_id, feedback_id FROM stg_feedback").fetchall())
+    assert report.decided == 2  # the late item and the resend
+    canonical = dict(zip(marks["feedback_id"], marks["canonical_id"], strict=True))
+    assert canonical[ids["99"]] == ids["0"]
+    assert _rows(marks) == _rows(_at_once([late, *later, resend], DuplicateConfig()))
+
+
 def test_a_re_decided_repost_gets_its_best_candidates_among_the_heads_before_it(tmp_path: Path) -> None:
     """A repost re-decided among kept items: later heads sharing every band key with it must
     not take the places of the earlier heads it links to, outside the window, in its
