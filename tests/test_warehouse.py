@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime
 
@@ -235,6 +236,19 @@ def test_feedback_takes_detected_language_and_keys_are_stable(con):
     assert feedback_id.startswith("fb_") and len(feedback_id) == 19
     apply_layers(con, MODEL_LAYERS)
     assert con.execute("SELECT feedback_id FROM feedback").fetchone()[0] == feedback_id
+
+
+def test_records_landed_before_feedback_ids_were_stored_get_the_same_ids(con):
+    """A warehouse from before raw_records stored feedback_id gets it filled, the same as
+    landing computes it, so every item keeps its id and what hangs off it."""
+    land_records(con, [record("1"), record("2")], LANDED)
+    expected = dict(con.execute("SELECT source_record_id, feedback_id FROM stg_feedback").fetchall())
+    assert expected["1"] == "fb_" + hashlib.md5(b"tickets\x1f1").hexdigest()[:16]
+    con.execute("ALTER TABLE raw_records DROP COLUMN feedback_id")
+    init_schema(con)
+    assert dict(con.execute("SELECT source_record_id, feedback_id FROM stg_feedback").fetchall()) == expected
+    land_records(con, [record("3")], LANDED)
+    assert con.execute("SELECT count(*) FROM raw_records WHERE feedback_id IS NULL").fetchone() == (0,)
 
 
 def test_only_plain_identifiers_can_be_spliced_into_sql():

@@ -6,6 +6,7 @@ SELECT
     source, source_record_id, channel, received_at, updated_at, customer_id, text,
     nps, csat, product, handle_time_s, resolution_time_s, language_hint,
     turns, metadata, payload, location, content_hash, source_hash,
+    feedback_id_of(source, source_record_id) AS feedback_id,
     landed_at AS first_loaded_at,
     landed_at AS last_changed_at
 FROM landing

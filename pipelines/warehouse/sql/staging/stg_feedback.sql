@@ -5,7 +5,7 @@ WITH landed AS (
     SELECT * FROM raw_records
 )
 SELECT
-    'fb_' || substr(md5(source || chr(31) || source_record_id), 1, 16) AS feedback_id,
+    feedback_id,  -- feedback_id_of(source, source_record_id), stored at landing (raw_records)
     source,
     source_record_id,
     channel,
