@@ -91,11 +91,11 @@ def _forget_changed(con: duckdb.DuckDBPyConnection) -> bool:
     that headed their text as flipped; whether any item is new, changed or gone."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE duplicate_changes AS
-           SELECT s.feedback_id, s.received_at
+           SELECT s.feedback_id
            FROM stg_feedback AS s LEFT JOIN nlp_duplicate_keys AS k USING (feedback_id)
            WHERE k.feedback_id IS NULL OR k.content_hash <> s.content_hash
            UNION ALL
-           SELECT k.feedback_id, k.received_at
+           SELECT k.feedback_id
            FROM nlp_duplicate_keys AS k ANTI JOIN stg_feedback AS s USING (feedback_id)"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE flipped_texts (norm_hash BIGINT, customer_id VARCHAR, received_at TIMESTAMP)")
