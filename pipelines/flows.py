@@ -113,8 +113,7 @@ def batch_mapper() -> MapBatches:
 
 
 def cpu_batch_mapper() -> MapBatches:
-    """How a task of this flow runs pure-Python batches (cleaning and redaction, segmenting,
-    key phrases):
+    """How a task of this flow runs pure-Python batches (cleaning and redaction, segmenting):
     as tasks on a Dask cluster, else on worker processes (settings.cpu_workers, default one
     per core), since in one process they would run on one core."""
     if batch_mapper() is map_on_task_runner:
@@ -174,11 +173,9 @@ def enrich(work_db: Path, nlp_config_path: Path, model_id: str) -> dict:
         seed_vectors = steps.sentiment_seed_vectors(con, embedder, backend, batch_mapper())
         sentiment = compute.SentimentRef(backend, config.sentiment, seed_vectors.tobytes())
         enricher = steps.enricher_fingerprint(steps.EnrichSettings(model_id, config.sentiment, config.key_phrases))
-        # Key phrases are pure Python (spaCy): on worker processes they use every core.
         enriched = steps.enrich_segments(
-            con, sentiment, model_id, enricher, progress.for_stage("enrich"), config.key_phrases, cpu_batch_mapper()
+            con, sentiment, model_id, enricher, progress.for_stage("enrich"), config.key_phrases, batch_mapper()
         )
-        stop_worker_processes()  # duplicate marking and theme assignment need the memory
         marking = mark_duplicates(con, config.duplicates)
     return asdict(steps.EnrichReport(enriched, marking.exact, marking.near, marking.decided))
 
@@ -303,7 +300,7 @@ def voc_pipeline(
         if not report.campaigns["is_found"]:
             logger.warning("no campaign calendar at %s; keeping the campaigns landed before", campaigns_path)
         report.understand = timed("segment", lambda: understand(work_db, nlp_config_path))
-        stop_worker_processes()  # embedding needs the memory and cores
+        stop_worker_processes()  # the last pure-Python stage: embedding needs the memory and cores
         report.embed = timed("embed", lambda: embed(work_db, nlp_config_path))
         report.enrich = timed("enrich", lambda: enrich(work_db, nlp_config_path, report.embed["model"]))
         report.themes = timed(
