@@ -285,19 +285,13 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _key_set(bands: Iterable[int]) -> frozenset[int]:
-    return frozenset(bands.tolist() if isinstance(bands, np.ndarray) else map(int, bands))
-
-
 class _Candidates:
     """Earlier heads with enough shingles, indexed so that an item only looks at those it may
     duplicate: every head for a repost, the customer's own heads, and for a long text the heads
-    received within the window. Only `looked_up` band keys (those of the items to decide) are
-    indexed: a head is found through no other."""
+    received within the window."""
 
-    def __init__(self, window: pd.Timedelta, looked_up: frozenset[int]) -> None:
+    def __init__(self, window: pd.Timedelta) -> None:
         self.window = window
-        self.looked_up = looked_up
         self.items: list[_Item] = []  # in marking order
         self.bands: list[frozenset[int]] = []
         self.by_band: dict[int, list[int]] = {}  # band key -> positions, in order
@@ -306,9 +300,9 @@ class _Candidates:
 
     def add(self, item: _Item, bands: Iterable[int]) -> None:
         position = len(self.items)
-        keys = _key_set(bands)
+        keys = frozenset(int(key) for key in bands)
         received = item.received.value
-        for key in keys & self.looked_up:
+        for key in keys:
             if key in self.by_band:
                 self.by_band[key].append(position)
                 self.received_by_band[key].append(received)
@@ -323,7 +317,7 @@ class _Candidates:
     def best(self, item: _Item, bands: Iterable[int], limit: int) -> list[_Item]:
         """Up to `limit` heads `item` may duplicate that share a band key with it: most keys
         shared first, then the earlier."""
-        keys = _key_set(bands)
+        keys = frozenset(int(key) for key in bands)
         shared: Counter[int] = Counter()
         window_start = (item.received - self.window).value
         if item.is_repost or item.is_long:
@@ -363,7 +357,7 @@ def link_duplicates(
     """
     window = pd.Timedelta(days=config.unrelated_window_days)
     heads: dict[int, _Heads] = {}
-    candidates = _Candidates(window, frozenset().union(*map(_key_set, deciding["bands"])))
+    candidates = _Candidates(window)
     cache = _ShingleCache(config)
     stream = deciding.assign(_deciding=True)
     if earlier is not None and len(earlier):
