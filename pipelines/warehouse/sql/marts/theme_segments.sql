@@ -3,10 +3,8 @@
 -- scanning the rest (the Top themes page's theme detail and verbatims). The whole message
 -- is copied in, so showing a theme's verbatims never scans every message.
 -- Grain: one row per segment with a theme. Key: segment_id.
--- Kept incrementally: a row follows from its segment, its item and its item's first copy,
--- so only the rows of changed segments (core/02_segments.sql's segment_changes, which holds
--- every segment of a changed item) and of items whose first copy changed are rewritten;
--- new rows are appended in theme order.
+-- Kept incrementally like feedback: the texts are compared through their item
+-- (feedback_changes), the rest column by column; new rows are appended in theme order.
 CREATE OR REPLACE VIEW theme_segment_rows AS
 SELECT
     segments.segment_id,
@@ -35,14 +33,17 @@ WHERE segments.theme_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS theme_segments AS SELECT * FROM theme_segment_rows ORDER BY theme_id, received_at DESC, segment_id;
 
--- segment_changes and feedback_changes are made by the core layer in the same connection.
+-- Made by core/01_feedback.sql in the same connection; when only the marts are rebuilt,
+-- no item's text has changed.
+CREATE TEMP TABLE IF NOT EXISTS feedback_changes (feedback_id VARCHAR);
+
 CREATE OR REPLACE TEMP TABLE theme_segment_changes AS
-SELECT segment_id FROM segment_changes
-UNION
-SELECT segment_id FROM segments
-WHERE feedback_id IN (
-    SELECT feedback_id FROM feedback WHERE canonical_id IN (SELECT feedback_id FROM feedback_changes)
-);
+SELECT coalesce(next.segment_id, stored.segment_id) AS segment_id
+FROM (SELECT * EXCLUDE (segment_text, message_text) FROM theme_segment_rows) AS next
+FULL JOIN (SELECT * EXCLUDE (segment_text, message_text) FROM theme_segments) AS stored
+    ON stored.segment_id = next.segment_id
+WHERE next.segment_id IS NULL OR stored.segment_id IS NULL OR next IS DISTINCT FROM stored
+   OR next.feedback_id IN (SELECT feedback_id FROM feedback_changes);
 
 DELETE FROM theme_segments WHERE segment_id IN (SELECT segment_id FROM theme_segment_changes);
 
