@@ -134,11 +134,30 @@ def _start_temporary_prefect_server() -> threading.Thread | None:
     return starting
 
 
+def _start_worker_processes() -> None:
+    """A local run's worker processes (cleaning and redaction, then segmenting) start, and
+    load their models, while the Prefect server starts and the flow begins, rather than while
+    the first source waits for them."""
+    settings = get_settings()
+    workers = settings.cpu_worker_count()
+    if settings.task_runner != "local" or workers <= 1:
+        return
+    from functools import partial
+
+    from nlp.config import load_nlp_config
+    from pipelines import sanitise
+    from pipelines.worker_pool import start_worker_processes
+
+    redact_config = load_nlp_config(settings.nlp_config_path).redact
+    start_worker_processes(workers, sanitise.__name__, partial(sanitise.load_models, redact_config), wait=False)
+
+
 def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = False):
     server_starting = _start_temporary_prefect_server()
     from pipelines import progress
     from pipelines.flows import configured_pipeline
 
+    _start_worker_processes()  # after the imports: Prefect's logging is set up by then
     if server_starting is not None:
         server_starting.join()  # the flow must not call the server before it answers
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
 from collections import deque
@@ -118,7 +117,7 @@ def cpu_batch_mapper() -> MapBatches:
     per core), since in one process they would run on one core."""
     if batch_mapper() is map_on_task_runner:
         return map_on_task_runner
-    return on_worker_processes(get_settings().cpu_workers or os.cpu_count() or 1)
+    return on_worker_processes(get_settings().cpu_worker_count())
 
 
 def map_on_task_runner(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator[R]:

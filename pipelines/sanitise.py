@@ -215,6 +215,14 @@ def sanitise_rejections(rejected: Sequence[QuarantinedRecord], config: RedactCon
     return [replace(r, raw_payload=result.text) for r, result in zip(rejected, results, strict=True)]
 
 
+def load_models(config: RedactConfig) -> None:
+    """Load what sanitising loads on first use (the language detector, each NER pipeline), so
+    that a worker process started ahead of a run has it ready for its first batch."""
+    detect_languages(["Loading the language models"])
+    redact_batch(["Loading the NER pipeline for Anna Example."] * len(config.ner_pipelines),
+                 list(config.ner_pipelines), config)
+
+
 def sanitise_batch(
     batch: Sequence[FeedbackRecord | QuarantinedRecord], config: RedactConfig
 ) -> tuple[list[FeedbackRecord], list[QuarantinedRecord]]:

@@ -7,6 +7,7 @@ project root so a fresh clone works without configuration.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     # With "local": processes for the pure-Python stages (cleaning and redaction while
     # collecting, segmenting); None means one per core, 1 keeps them in the flow's process.
     cpu_workers: int | None = None
+
+    def cpu_worker_count(self) -> int:
+        """How many processes run the pure-Python stages of a local run (see cpu_workers)."""
+        return self.cpu_workers or os.cpu_count() or 1
 
     def taxonomy_journal_path(self, db_path: Path | None = None) -> Path:
         """The append-only journal of taxonomy edits (CLI, dashboard) that the next run applies."""

@@ -70,9 +70,12 @@ def on_worker_processes(workers: int) -> MapBatches:
     return map_batches
 
 
-def start_worker_processes(workers: int, module: str) -> None:
-    """Start `workers` processes with `module` imported, and wait until they are up."""
-    _start_pool(workers, module).result()
+def start_worker_processes(workers: int, module: str, warm_up: Callable[[], object] | None = None, *, wait: bool = True) -> None:
+    """Start `workers` processes with `module` imported, each calling `warm_up` (loading the
+    models its batches use) before its first batch; wait until they are up, or not."""
+    starting = _start_pool(workers, module, warm_up)
+    if wait:
+        starting.result()
 
 
 def stop_worker_processes() -> None:
@@ -88,9 +91,10 @@ def _in_this_process(fn: Callable[..., R], batches: Iterable[tuple]) -> Iterator
     return (fn(*args) for args in batches)
 
 
-def _start_pool(workers: int, module: str) -> Future[ProcessPoolExecutor]:
+def _start_pool(workers: int, module: str, warm_up: Callable[[], object] | None = None) -> Future[ProcessPoolExecutor]:
     """The pool of `workers` processes, started on a thread (the first process start waits
-    for the fork server's imports); done once each worker has imported `module`."""
+    for the fork server's imports); done once each worker has imported `module` (and called
+    `warm_up`). A pool already started, or starting, is the one returned."""
     if workers not in _pools:
         starting: Future[ProcessPoolExecutor] = Future()
 
@@ -99,8 +103,8 @@ def _start_pool(workers: int, module: str) -> Future[ProcessPoolExecutor]:
                 # The fork server (started once) imports the module; each worker forks with it loaded.
                 get_context("forkserver").set_forkserver_preload([module])
                 pool = ProcessPoolExecutor(
-                    workers, mp_context=get_context("forkserver"), initializer=_exit_with_run,
-                    initargs=(os.getpid(),),
+                    workers, mp_context=get_context("forkserver"), initializer=_start_worker,
+                    initargs=(os.getpid(), warm_up),
                 )
                 for up in [pool.submit(_import, module) for _ in range(workers)]:
                     up.result()
@@ -115,6 +119,12 @@ def _start_pool(workers: int, module: str) -> Future[ProcessPoolExecutor]:
 
 def _import(module: str) -> None:
     importlib.import_module(module)
+
+
+def _start_worker(run_pid: int, warm_up: Callable[[], object] | None) -> None:
+    _exit_with_run(run_pid)
+    if warm_up is not None:
+        warm_up()
 
 
 def _exit_with_run(run_pid: int) -> None:

@@ -57,6 +57,24 @@ def test_batches_run_in_this_process_while_the_processes_start():
     assert here == sorted(here, reverse=True)  # once the workers take over, they keep every batch
 
 
+def test_each_worker_warms_up_before_its_first_batch():
+    stop_worker_processes()
+    start_worker_processes(2, "os", note_warm_up, wait=False)
+    start_worker_processes(2, "os")  # the pool already starting: waits for it
+    results = list(on_worker_processes(2)(tell_warm_up, [(0.05,)] * 40))
+    assert all(pid != os.getpid() and warmed_up_in == str(pid) for pid, warmed_up_in in results)
+    stop_worker_processes()
+
+
+def note_warm_up() -> None:
+    os.environ["VOC_TEST_WARMED_UP_IN"] = str(os.getpid())
+
+
+def tell_warm_up(seconds: float) -> tuple[int, str | None]:
+    time.sleep(seconds)
+    return os.getpid(), os.environ.get("VOC_TEST_WARMED_UP_IN")
+
+
 def sleep_and_tell_pid(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
