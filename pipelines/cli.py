@@ -145,11 +145,12 @@ def _start_worker_processes() -> None:
     from functools import partial
 
     from nlp.config import load_nlp_config
-    from pipelines import sanitise
+    from pipelines import steps
     from pipelines.worker_pool import start_worker_processes
 
-    redact_config = load_nlp_config(settings.nlp_config_path).redact
-    start_worker_processes(workers, sanitise.__name__, partial(sanitise.load_models, redact_config), wait=False)
+    config = load_nlp_config(settings.nlp_config_path)
+    warm_up = partial(steps.load_worker_models, config.redact, config.segment)
+    start_worker_processes(workers, steps.__name__, warm_up, wait=False)
 
 
 def run_pipeline(db: Path | None, sources: Path | None, refit_themes: bool = False):
@@ -220,11 +221,12 @@ def dashboard(
 @app.command()
 def demo(
     port: Annotated[int | None, typer.Option(help="Port to serve on (default 8501).")] = None,
+    address: Annotated[str | None, typer.Option(help="Address to bind (default localhost).")] = None,
 ) -> None:
     """Run the pipeline on the bundled samples into data/voc.duckdb, then serve the dashboard."""
     settings = get_settings()
     run_pipeline(settings.db_path, settings.sources_path)
-    serve_dashboard(settings.db_path, port or settings.dashboard_port, settings.dashboard_address)
+    serve_dashboard(settings.db_path, port or settings.dashboard_port, address or settings.dashboard_address)
 
 
 @app.command("generate-samples")

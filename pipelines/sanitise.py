@@ -215,7 +215,7 @@ def sanitise_rejections(rejected: Sequence[QuarantinedRecord], config: RedactCon
     return [replace(r, raw_payload=result.text) for r, result in zip(rejected, results, strict=True)]
 
 
-def load_models(config: RedactConfig) -> None:
+def load_sanitising_models(config: RedactConfig) -> None:
     """Load what sanitising loads on first use (the language detector, each NER pipeline), so
     that a worker process started ahead of a run has it ready for its first batch."""
     detect_languages(["Loading the language models"])

@@ -54,7 +54,7 @@ from pipelines.compute import (
 from pipelines.connectors.base import FeedbackRecord, SourceConfig
 from pipelines.connectors.registry import build_connector
 from pipelines.numba_cache import enable_compiled_code_cache
-from pipelines.sanitise import fingerprint, sanitise_batch, sanitiser_fingerprint
+from pipelines.sanitise import fingerprint, load_sanitising_models, sanitise_batch, sanitiser_fingerprint
 from pipelines.warehouse.db import (
     LandCounts, fetch_row, identifier, land_quarantine, land_records, landed_source_hashes, record_source_hash,
 )
@@ -263,6 +263,20 @@ def segment_batch(batch: pd.DataFrame, config: SegmentConfig) -> tuple[pd.DataFr
         count_segments=batch["feedback_id"].map(per_item).fillna(0).astype(int)
     )
     return segments[SEGMENT_COLUMNS], items
+
+
+def load_worker_models(redact_config: RedactConfig, segment_config: SegmentConfig) -> None:
+    """Load what collecting (cleaning, redaction) and segmenting load on first use, so that
+    a worker process started ahead of a run has it ready for its first batch."""
+    load_sanitising_models(redact_config)
+    languages = sorted({"en", *segment_config.trained_pipelines, *segment_config.cjk_languages})
+    segment_items(
+        pd.DataFrame({
+            "feedback_id": languages, "channel": "ticket", "text": "Loading the models. 加载模型。",
+            "language": languages, "turns": [[] for _ in languages],
+        }),
+        segment_config,
+    )
 
 
 def _parse_turns(turns: object) -> list[dict]:
