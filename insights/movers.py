@@ -27,9 +27,9 @@ level over the previous ``baseline_weeks`` weeks of data, in two passes:
   n·p·(1 − p); theme counts vary more (clusters wax and wane), so c | n is taken as
   beta-binomial with that mean and φ times that variance (ρ = (φ − 1) / (n − 1),
   α + β = (1 − ρ) / ρ); φ = 1 is the exact binomial test. Rise: P(X ≥ c); fall: P(X ≤ c).
-  A theme that rose last week and no longer does is tested against last week instead
-  (c_prev of V_prev, n = c + c_prev, p = V / (V + V_prev)), lower tail: is the wave falling
-  away? Benjamini-Hochberg false-discovery-rate control runs across the themes tested in
+  A theme that rose last week is tested against last week instead (c_prev of V_prev,
+  n = c + c_prev, p = V / (V + V_prev)), lower tail: is the wave falling away, even if it is
+  still above its normal level? Benjamini-Hochberg false-discovery-rate control runs across the themes tested in
   the same week, separately for rises and falls (q-values).
 - dispersion φ (``MoverConfig.dispersion`` overrides it): estimated from the counts given,
   with pass 1's baseline, over the testable theme-weeks with ``min_baseline_weeks`` of
@@ -49,7 +49,9 @@ before it, else nothing is flagged):
   ``min_rate_ratio`` and a significant rise.
 - is_falling: a significant fall that is either a drop below the normal level (expected at
   least ``min_count``, ratio at most 1 / ``min_rate_ratio``) or a wave falling away (rose
-  last week, now at most 1 / ``min_rate_ratio`` of last week's share).
+  last week, now at most 1 / ``min_rate_ratio`` of last week's share). A wave falling away
+  is falling, not spiking, even while still above its normal level: what changed since last
+  week is that it fell.
 
 Pure functions: frames in, frames out; no database, orchestrator or UI imports.
 """
@@ -341,14 +343,14 @@ def theme_flags(counts: pd.DataFrame, config: MoverConfig = MoverConfig()) -> pd
     frame["share_change"] = frame["share_of_items"] - frame["baseline_share"]
     frame = frame.join(_rises(frame, testable, config, dispersion))
 
-    # A wave that rose last week is judged against last week; anything else against its baseline.
+    # A wave that rose last week is judged against last week (has it fallen away, even if it
+    # is still above its normal level?); anything else against its baseline.
     count = frame["count_items"].to_numpy(dtype=float)
     volume = frame["volume"].to_numpy(dtype=float)
     by_theme = frame.groupby("theme_id", sort=False)
-    rose_last_week = by_theme["is_rising"].shift(1, fill_value=False).to_numpy(dtype=bool)
+    away = by_theme["is_rising"].shift(1, fill_value=False).to_numpy(dtype=bool)
     last_count = by_theme["count_items"].shift(1).to_numpy(dtype=float)
     last_volume = by_theme["volume"].shift(1).to_numpy(dtype=float)
-    away = rose_last_week & ~frame["is_rising"].to_numpy()
     p_away = np.full(len(frame), np.nan)
     _, p_away[away] = conditional_poisson_test(
         count[away], volume[away], last_count[away], last_volume[away], dispersion
@@ -361,6 +363,8 @@ def theme_flags(counts: pd.DataFrame, config: MoverConfig = MoverConfig()) -> pd
     dropped = (frame["expected_count"] >= config.min_count) & (frame["rate_ratio"] <= 1 / config.min_rate_ratio)
     has_history = frame["baseline_weeks"] >= config.min_baseline_weeks
     frame["is_falling"] = has_history & (frame["q_fall"] <= config.fdr_alpha) & np.where(away, fell_away, dropped)
+    # A wave falling away is news for the week even while it is still above its normal level.
+    frame["is_spiking"] &= ~frame["is_falling"]
     frame["dispersion"] = dispersion
     frame["week_start"] = frame["week_start"].dt.date
     return frame[FLAG_COLUMNS].sort_values(["week_start", "theme_id"], ignore_index=True)

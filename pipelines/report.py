@@ -141,9 +141,16 @@ def headline_figures(headline: pd.DataFrame) -> list[HeadlineFigure]:
 
 
 def evidence(mover: pd.Series) -> str:
-    """One line of evidence for a mover: count vs expected, ratio, q-value, last week."""
+    """One line of evidence for a mover, led by what its test compared: its normal level
+    (count vs expected, ratio), or, for a wave falling away, last week."""
     ratio = mover["rate_ratio"]
     ratio_text = "∞" if not math.isfinite(ratio) else f"{ratio:.1f}×"
+    if mover["movement"] == "falling" and mover["fall_reference"] == "last_week":
+        return (
+            f"{mover['count_items']:,} items, down from {mover['count_previous_week']:,} last week "
+            f"(a wave falling away; normal level {mover['expected_count']:.1f}, now {ratio_text}) "
+            f"· q = {mover['q_value']:.2g}"
+        )
     return (
         f"{mover['count_items']:,} items (expected {mover['expected_count']:.1f}, {ratio_text}; "
         f"last week {mover['count_previous_week']:,}) · share {mover['share_of_items']:.1%} "
@@ -229,8 +236,11 @@ def _as_of(digest: WeeklyDigest) -> str:
     return f"Data as of {digest.data_as_of:%Y-%m-%d %H:%M} UTC." if digest.data_as_of else ""
 
 
+COST_SHARES_OVERLAP = "An item that mentions several themes counts for each, so these shares overlap."
+
+
 def _cost_line(row: pd.Series) -> str:
-    parts = [f"{row['cost_share']:.0%} of handling cost", f"{row['count_items']:,} items"]
+    parts = [f"involved in {row['cost_share']:.0%} of handling cost", f"{row['count_items']:,} items"]
     if pd.notna(row["handle_time_vs_median_theme"]):
         parts.append(f"calls {row['handle_time_vs_median_theme']:.1f}× a typical theme's handle time")
     return ", ".join(parts)
@@ -268,6 +278,8 @@ def render_markdown(digest: WeeklyDigest) -> str:
     lines += ["", "## Cost leaders (all weeks)", ""]
     if digest.cost_leaders.empty:
         lines.append("No handling-cost figures in this warehouse.")
+    else:
+        lines += [COST_SHARES_OVERLAP, ""]
     for rank, (_, row) in enumerate(digest.cost_leaders.iterrows(), start=1):
         lines.append(f"{rank}. {markdown_escape(row['label'])}: {_cost_line(row)}")
     lines += ["", "## Promotion watch", ""]
@@ -329,7 +341,7 @@ def render_html(digest: WeeklyDigest) -> str:
             f"<li><strong>{esc(row['label'])}</strong>: {esc(_cost_line(row))}</li>"
             for _, row in digest.cost_leaders.iterrows()
         )
-        parts.append(f"<ol>{items}</ol>")
+        parts.append(f"<p>{esc(COST_SHARES_OVERLAP)}</p><ol>{items}</ol>")
     parts.append("<h2>Promotion watch</h2>")
     if digest.promotions.empty:
         parts.append("<p>No campaign was mentioned this week.</p>")

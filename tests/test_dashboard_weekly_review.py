@@ -39,9 +39,10 @@ def fetch(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]
 
 
 def items_in_week(db: Path, week_start: date) -> int:
+    """Items received in the week, each once (copies left out)."""
     (count,) = fetch(
         db,
-        "SELECT count(*) FROM feedback WHERE received_at >= ? AND received_at < ?",
+        "SELECT count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND feedback_id = canonical_id",
         [week_start, week_start + timedelta(days=7)],
     )[0]
     return count
@@ -101,9 +102,10 @@ def test_headline_counts_the_week_and_the_week_before(story_db: Path, mover_week
         (segments, negative, nps) = fetch(
             story_db,
             """SELECT count(*), avg((s.sentiment_label = 'negative')::DOUBLE),
-                      (SELECT avg(nps) FROM feedback WHERE received_at >= ? AND received_at < ?)
+                      (SELECT avg(nps) FROM feedback
+                       WHERE received_at >= ? AND received_at < ? AND feedback_id = canonical_id)
                FROM segments AS s JOIN feedback AS f USING (feedback_id)
-               WHERE f.received_at >= ? AND f.received_at < ?""",
+               WHERE f.received_at >= ? AND f.received_at < ? AND f.feedback_id = f.canonical_id""",
             [week, week + timedelta(days=7)] * 2,
         )[0]
         assert row.count_segments == segments

@@ -378,6 +378,18 @@ def test_bad_config_is_refused(bad: dict) -> None:
         MoverConfig(**bad)
 
 
+def test_a_wave_falling_away_is_falling_even_while_still_above_its_normal_level() -> None:
+    # the app-crash shape: two weeks of a wave, then a tenth of it, still far above normal
+    wave = [2, 3, 2, 2, 3, 2, 2, 3, 95, 105, 11, 2]
+    totals = [100 + sum(s[i] for s in STEADY.values()) + wave[i] for i in range(12)]
+    flags = theme_flags(counts_frame({**STEADY, "wave": wave}, totals))
+    ebbing = row(flags, "wave", 10)
+    assert ebbing["rate_ratio"] > MoverConfig().min_rate_ratio  # still a rise against its baseline...
+    assert ebbing["fall_reference"] == "last_week"
+    assert ebbing["is_falling"] and not ebbing["is_spiking"]  # ...but what changed is the fall
+    assert flagged(flags, "is_new") == {("wave", 8)} and flagged(flags, "is_spiking") == {("wave", 9)}
+
+
 # ---------------------------------------------------------------- recovery on the story sample
 #
 # Themes found by clustering are not the planted themes one to one: a wave of delivery

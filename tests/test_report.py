@@ -94,6 +94,21 @@ def test_verbatim_excerpt_keeps_the_marked_segment_in_context() -> None:
     assert report.verbatim_excerpt("short «one»") == "short «one»"
 
 
+def test_evidence_leads_with_what_the_mover_was_compared_with() -> None:
+    mover = pd.Series({
+        "movement": "rising", "fall_reference": "baseline", "count_items": 95, "count_previous_week": 2,
+        "expected_count": 1.8, "rate_ratio": 52.8, "share_of_items": 0.31, "share_change": 0.3, "q_value": 1e-50,
+    })
+    assert report.evidence(mover).startswith("95 items (expected 1.8, 52.8×; last week 2)")
+    # a wave falling away: the news is the fall from last week, though still above normal
+    ebbing = mover.copy()
+    ebbing.update({"movement": "falling", "fall_reference": "last_week", "count_items": 11,
+                   "count_previous_week": 105, "expected_count": 1.5, "rate_ratio": 7.5, "q_value": 0.003})
+    assert report.evidence(ebbing) == (
+        "11 items, down from 105 last week (a wave falling away; normal level 1.5, now 7.5×) · q = 0.003"
+    )
+
+
 def test_markdown_escape_leaves_no_markup() -> None:
     assert report.markdown_escape("<b>x</b> **y**\n[z](u)") == r"\<b\>x\</b\> \*\*y\*\* \[z\](u)"
 
@@ -107,7 +122,8 @@ def test_markdown_digest_has_the_weeks_numbers_movers_and_escaped_verbatims(
     assert markdown.startswith(f"# Voice of customer: weekly review {report.week_title(crash_week)}")
     (items,) = fetch(
         hostile_db,
-        "SELECT count(*) FROM feedback WHERE received_at >= ? AND received_at < ?",
+        # each item once: reposts and double submissions count under their first copy
+        "SELECT count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND feedback_id = canonical_id",
         [crash_week, crash_week + timedelta(days=7)],
     )[0]
     assert f"| Feedback items | {items:,} |" in markdown

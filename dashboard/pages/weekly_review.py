@@ -108,5 +108,11 @@ st.caption(
     "p-value across all themes this week. Verbatims: segment marked « » in its message."
 )
 movers_section(digest, "rising", "Risers", "Significantly more items than the theme's baseline predicts.")
-movers_section(digest, "new", "New themes", "Seen this week for the first time with enough items.")
-movers_section(digest, "falling", "Fallers", "Significantly fewer items than the theme's baseline predicts.")
+movers_section(
+    digest, "new", "New themes",
+    "A significant rise of a theme that never before had enough items in a week to be a mover (a few stray earlier items may exist).",
+)
+movers_section(
+    digest, "falling", "Fallers",
+    "Significantly fewer items than the theme's baseline predicts, or than last week after a rise (a wave falling away).",
+)

@@ -1,5 +1,7 @@
 -- Grain: two rows, the ISO week starting $week_start and the week before (newest first),
 -- each present even when it has no feedback (counts 0, means NULL).
+-- Each item counts once: copies (reposts, double submissions) are left out, as in the
+-- movers' counts and on Top themes.
 -- negative_share = negative segments / all segments of the week's items; mean_nps and
 -- mean_csat average the survey scores given that week (NULL when none).
 WITH params AS (
@@ -22,6 +24,7 @@ week_items AS (
         w.week_start
     FROM feedback AS f
     INNER JOIN weeks AS w ON CAST(date_trunc('week', f.received_at) AS DATE) = w.week_start
+    WHERE f.feedback_id = f.canonical_id
 ),
 
 item_totals AS (

@@ -1,7 +1,9 @@
 -- Grain: one row per theme flagged in theme_flags for the ISO week starting $week_start:
 -- rising (is_spiking), new (is_new) or falling (is_falling); the flags exclude each other.
 -- Order: rising, then new, then falling; within each the strongest evidence (q-value) first.
--- count_previous_week is the theme's items the week before (0 before its first mention).
+-- count_previous_week is the theme's items the week before (0 before its first mention);
+-- fall_reference says what a faller fell against: 'baseline' (its normal level) or
+-- 'last_week' (a wave falling away, which may still be above its normal level).
 WITH params AS (
     SELECT CAST($week_start AS DATE) AS week_start
 ),
@@ -32,6 +34,7 @@ SELECT
     f.share_of_items,
     f.baseline_share,
     f.share_change,
+    f.fall_reference,
     CASE WHEN f.movement = 'falling' THEN f.p_fall ELSE f.p_rise END AS p_value,
     CASE WHEN f.movement = 'falling' THEN f.q_fall ELSE f.q_rise END AS q_value
 FROM flagged AS f
