@@ -19,12 +19,19 @@ if visitor_page is not None:
     st.navigation([visitor_page], position="hidden").run()
     st.stop()
 
-db_path = published_db_path()
-if not db_path.is_file():
+
+
+def no_data_yet() -> None:
     st.info(
         "No data yet: run `voc run` to build the warehouse and publish a snapshot "
         "(the dashboard reads the file set by `VOC_DB_PATH`)."
     )
+
+
+db_path = published_db_path()
+if not db_path.is_file():
+    # the only page there is: a data page's URL shows this too instead of failing
+    st.navigation([st.Page(no_data_yet, title="Voice of customer")], position="hidden").run()
     st.stop()
 
 page = st.navigation(

@@ -126,7 +126,8 @@ def top_themes(
     Columns: rank, theme_id, label, keywords, category_label, count_items (copies once),
     count_reach, count_segments, share_of_items (items mentioning the theme / all filtered
     items), mean_sentiment, count_items_previous (the previous period of the same length),
-    growth, growth_ratio, nps_impact, is_nps_ranked, csat_impact, is_csat_ranked,
+    growth, growth_ratio (NULL when the data does not cover that period; ranking by growth
+    then lists no theme), nps_impact, is_nps_ranked, csat_impact, is_csat_ranked,
     cost_units, cost_share (of the filtered items' cost), rank_value. ``limit=None``
     returns every ranked theme; the score-impact rankings list only themes with enough
     scored comments.
@@ -315,10 +316,17 @@ def support_volume(db_path: Path, channels: Sequence[str] = PLANNING_CHANNELS) -
     return run_query(db_path, "support_planning_volume", {"channels": list(channels)})
 
 
-def resolution_by_theme(db_path: Path, channels: Sequence[str] = ("ticket", "call")) -> pd.DataFrame:
+RESOLUTION_MIN_ITEMS = 10
+
+
+def resolution_by_theme(
+    db_path: Path, channels: Sequence[str] = ("ticket", "call"), min_items: int = RESOLUTION_MIN_ITEMS
+) -> pd.DataFrame:
     """One row per theme x channel: theme_id, label, channel, count_items, median_/p90_
-    first_response_h and resolution_h (hours), slowest median resolution first."""
-    return run_query(db_path, "support_planning_resolution", {"channels": list(channels)})
+    first_response_h and resolution_h (hours), slowest median resolution first among the
+    rows with at least ``min_items`` items, then the rest."""
+    _check_limit(min_items, allow_none=False)
+    return run_query(db_path, "support_planning_resolution", {"channels": list(channels), "min_items": min_items})
 
 
 def contact_forecast(db_path: Path, series_kind: str, history_weeks: int = 26) -> pd.DataFrame:
@@ -337,8 +345,9 @@ def agent_hours_needed(db_path: Path) -> pd.DataFrame:
 
 
 def self_service_savings(db_path: Path, deflection: float = DEFAULT_DEFLECTION, limit: int = 10) -> pd.DataFrame:
-    """Themes by agent-hours in the last 52 weeks: theme_id, label, count_items, agent_hours,
-    minutes_per_contact, hours_saved_per_year (= agent_hours x ``deflection``)."""
+    """Themes by the agent-hours self-service could save in the last 52 weeks: theme_id,
+    label, count_items, agent_hours, minutes_per_contact, how_to_share (segments asked as a
+    question or how-to), hours_saved_per_year (= agent_hours x how_to_share x ``deflection``)."""
     if not 0 <= deflection <= 1:
         raise ValueError(f"deflection must be a share between 0 and 1, got {deflection!r}")
     _check_limit(limit, allow_none=False)

@@ -322,6 +322,15 @@ def test_growth_compares_with_the_previous_period_of_the_same_length(
     assert ranking["growth"].is_monotonic_decreasing
 
 
+def test_growth_is_unknown_where_the_previous_period_precedes_the_data(
+    published_db: Path, full_filter: FeedbackFilter
+) -> None:
+    # every item lies in the filter, so the period before it has none: not a rise from zero
+    assert queries.top_themes(published_db, full_filter, rank_by="growth").empty
+    by_volume = queries.top_themes(published_db, full_filter)
+    assert not by_volume.empty and by_volume["growth"].isna().all() and by_volume["growth_ratio"].isna().all()
+
+
 def test_score_impact_rankings_list_only_ranked_themes_largest_first(
     published_db: Path, full_filter: FeedbackFilter
 ) -> None:
@@ -566,7 +575,8 @@ def test_each_ranking_mode_orders_the_table_by_its_measure(
     assert not app.exception, [e.value for e in app.exception]
     expected = queries.top_themes(served_db, full_filter, limit=10, rank_by=rank_by)
     if expected.empty:
-        assert "No theme in this selection can be ranked this way." in [i.value for i in app.info]
+        shown = " ".join(i.value for i in app.info)
+        assert ("data does not reach back that far" if rank_by == "growth" else "can be ranked this way") in shown
         return
     ranking = table_with(app, "rank")
     assert ranking["theme_id"].tolist() == expected["theme_id"].tolist()
@@ -629,8 +639,11 @@ def test_missing_snapshot_shows_how_to_get_data(
     get_settings.cache_clear()
     try:
         app = run_app()
+        (info,) = app.info
+        assert "No data yet" in info.value and "voc run" in info.value
+        assert not app.metric and not app.dataframe and not app.title
+        # no data page is registered (so none is listed, and their addresses show this page)
+        with pytest.raises(ValueError, match=r"Known pages: \['Voice of customer'\]"):
+            app.switch_page("pages/weekly_review.py")
     finally:
         get_settings.cache_clear()
-    (info,) = app.info
-    assert "No data yet" in info.value and "voc run" in info.value
-    assert not app.metric and not app.dataframe and not app.title

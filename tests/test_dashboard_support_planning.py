@@ -39,8 +39,11 @@ def test_query_functions_return_the_marts(published_db: Path) -> None:
     actual = forecast[forecast["kind"] == "actual"]
     assert actual.groupby("series").size().max() == 4
     savings = queries.self_service_savings(published_db, 0.6, limit=3)
-    assert len(savings) <= 3 and savings["agent_hours"].is_monotonic_decreasing
-    assert savings["hours_saved_per_year"].to_numpy() == pytest.approx(0.6 * savings["agent_hours"].to_numpy())
+    assert len(savings) <= 3 and savings["hours_saved_per_year"].is_monotonic_decreasing
+    how_to = dict(fetch(published_db, "SELECT theme_id, how_to_share FROM self_service_candidates"))
+    assert savings["hours_saved_per_year"].to_numpy() == pytest.approx(
+        0.6 * savings["agent_hours"].to_numpy() * savings["theme_id"].map(how_to).to_numpy()
+    )
     for bad in ({"deflection": 1.5}, {"limit": 0}):
         with pytest.raises(ValueError):
             queries.self_service_savings(published_db, **{"deflection": 0.6, "limit": 3, **bad})

@@ -115,6 +115,17 @@ def test_resolution_times_are_medians_and_p90s_per_theme(published_db: Path, mai
         calls.loc[calls["theme_id"] == call_theme, "handle_time_s"].median())
 
 
+def test_the_resolution_table_puts_themes_with_few_items_last(published_db: Path) -> None:
+    from dashboard import queries
+
+    shown = queries.resolution_by_theme(published_db, min_items=5)
+    enough = shown["count_items"] >= 5
+    assert enough.any() and (~enough).any()
+    assert enough.tolist() == sorted(enough.tolist(), reverse=True)  # the well-founded rows first
+    assert shown.loc[enough, "median_resolution_h"].dropna().is_monotonic_decreasing
+    assert len(shown) == len(frame(published_db, "SELECT * FROM resolution_times"))
+
+
 def test_forecast_covers_every_channel_with_intervals_and_hours(published_db: Path) -> None:
     settings = get_settings()
     forecast = frame(published_db, "SELECT * FROM contact_forecast")

@@ -135,21 +135,18 @@ def mentions_chart(daily: pd.DataFrame, campaign: pd.Series) -> alt.LayerChart:
 
 
 def confusion_chart(confusion: pd.DataFrame) -> alt.Chart:
-    """Items per confusion type, split by the theme the segments fall into."""
-    type_order = confusion.drop_duplicates("confusion_type").sort_values("confusion_order")["confusion_label"]
+    """Items reporting each confusion type, each item once (the table splits them by theme,
+    where an item whose segments fall in two themes counts in both)."""
+    types = confusion.drop_duplicates("confusion_type").sort_values("confusion_order")
     return (
-        alt.Chart(confusion)
+        alt.Chart(types)
         .mark_bar()
         .encode(
-            x=alt.X("count_items:Q", title="Items reporting it", stack="zero"),
-            y=alt.Y("confusion_label:N", sort=list(type_order), title=None),
-            color=alt.Color("theme_label:N", title="Theme", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            x=alt.X("count_type_items:Q", title="Items reporting it"),
+            y=alt.Y("confusion_label:N", sort=list(types["confusion_label"]), title=None),
             tooltip=[
                 alt.Tooltip("confusion_label:N", title="Confusion"),
-                alt.Tooltip("theme_label:N", title="Theme"),
-                alt.Tooltip("count_items:Q", title="Items", format=","),
-                alt.Tooltip("share_of_type:Q", title="Share of the type", format=".0%"),
-                alt.Tooltip("negative_share:Q", title="Negative", format=".0%"),
+                alt.Tooltip("count_type_items:Q", title="Items", format=","),
             ],
         )
     )
@@ -162,7 +159,8 @@ def confusion_section(snapshot: Snapshot, campaign_id: str) -> None:
         st.info("No feedback about this campaign reports trouble with it.")
         return
     st.altair_chart(confusion_chart(confusion), width="stretch")
-    with st.expander("Confusion types and themes as a table"):
+    with st.expander("Confusion types by theme"):
+        st.caption("An item whose segments fall in two themes counts in each.")
         st.dataframe(
             confusion,
             hide_index=True,

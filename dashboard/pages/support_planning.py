@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.data import published_db_path
+from pipelines.report import markdown_escape
 
 KEY = "support_planning"  # prefix of this page's widget keys
 HISTORY_WEEKS = 26
@@ -106,7 +107,8 @@ st.dataframe(
     key=f"{KEY}.resolution",
 )
 st.caption("Tickets: hours to the first agent reply and to solving (solved tickets only). "
-           "Calls: the call's handle time is its resolution.")
+           "Calls: the call's handle time is its resolution. Slowest first; themes with fewer than "
+           f"{queries.RESOLUTION_MIN_ITEMS} items on a channel come last, since a median of a few says little.")
 
 st.subheader("Forecast")
 series_kind = st.radio("Forecast by", ["channel", "theme"], horizontal=True, key=f"{KEY}.series_kind",
@@ -119,7 +121,7 @@ if predicted.empty:
 st.altair_chart(forecast_chart(forecast), width="stretch")
 methods = predicted.groupby("method")["series_label"].unique()
 st.caption(f"Shaded: {predicted['interval_level'].iloc[0]:.0%} prediction interval. " + " ".join(
-    f"{method[:1].upper()}{method[1:]}: {', '.join(labels)}." for method, labels in methods.items()))
+    f"{method[:1].upper()}{method[1:]}: {markdown_escape(', '.join(labels))}." for method, labels in methods.items()))
 st.dataframe(
     predicted[["week_start", "series_label", "contacts", "lower", "upper", "agent_hours"]],
     hide_index=True,
@@ -146,7 +148,7 @@ st.markdown(
 )
 
 st.subheader("Where self-service would save the most hours")
-deflection = st.slider("Contacts a self-service fix would prevent", min_value=0, max_value=100,
+deflection = st.slider("Questions a self-service fix would answer", min_value=0, max_value=100,
                        value=round(queries.DEFAULT_DEFLECTION * 100), step=5, format="%d%%",
                        key=f"{KEY}.deflection") / 100
 savings = queries.self_service_savings(db_path, deflection, SELF_SERVICE_THEMES)
@@ -156,6 +158,10 @@ st.dataframe(
     column_config={"label": "Theme", "count_items": st.column_config.NumberColumn("Contacts (52 weeks)"),
                    "agent_hours": st.column_config.NumberColumn("Agent-hours (52 weeks)", format="%.0f"),
                    "minutes_per_contact": st.column_config.NumberColumn("Minutes per contact", format="%.1f"),
+                   "how_to_share": st.column_config.NumberColumn(
+                       "Asked as a question", format="percent",
+                       help="Share of the theme's sentences that ask a question or how to do something: "
+                       "what a help page, bot or status tracker could answer."),
                    "hours_saved_per_year": st.column_config.NumberColumn("Hours saved per year", format="%.0f")},
     key=f"{KEY}.self_service",
 )

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, queries
+from pipelines.report import markdown_escape
 from pipelines.settings import get_settings
 from pipelines.taxonomy_journal import TaxonomyEdit, append_edit, pending_edits
 
@@ -26,7 +27,8 @@ def theme_choice(themes: pd.DataFrame):
 
 def record(edit: TaxonomyEdit) -> None:
     append_edit(get_settings().taxonomy_journal_path(snapshot.path), edit)
-    st.session_state[f"{KEY}.recorded"] = f"Recorded: {edit.describe()} ({PENDING_NOTE})."
+    # labels are shown as written, not as Markdown ("**Gift**" stays two asterisks and a word)
+    st.session_state[f"{KEY}.recorded"] = f"Recorded: {markdown_escape(edit.describe())} ({PENDING_NOTE})."
     st.rerun()
 
 

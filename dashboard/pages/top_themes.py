@@ -15,6 +15,11 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.queries import RANKINGS, FeedbackFilter, Snapshot
 
+COST_SHARE_HELP = (
+    "The share of all handling time (calls' handle time, tickets' resolution time) spent on items "
+    "that mention the theme. An item that mentions several themes counts for each of them, so "
+    "these shares overlap and add up to more than 100 %."
+)
 KEY = "top_themes"  # prefix of this page's widget keys; keys stay stable across reruns
 DEFAULT_TOP_N = 10
 TREND_THEME_COUNT = 5  # more lines than this make the trend chart unreadable
@@ -148,7 +153,7 @@ def ranking_and_trend(
                 ),
                 "csat_impact": st.column_config.NumberColumn("CSAT impact", format="%+.3f"),
                 "cost_share": st.column_config.NumberColumn(
-                    "Share of handling cost", format="percent",
+                    "Handling cost involved", format="percent", help=COST_SHARE_HELP,
                 ),
                 "count_reach": st.column_config.NumberColumn("Reach", format="localized"),
                 "keywords": st.column_config.ListColumn("Keywords", width="large"),
@@ -212,7 +217,9 @@ def theme_detail_section(
         f"{_ratio(detail['resolution_time_vs_median_theme'])}.",
     )
     cost_share = detail["cost_share"]
-    col_cost.metric("Share of handling cost", "n/a" if pd.isna(cost_share) else f"{cost_share:.1%}")
+    col_cost.metric(
+        "Handling cost involved", "n/a" if pd.isna(cost_share) else f"{cost_share:.1%}", help=COST_SHARE_HELP
+    )
     repeat = detail["repeat_customer_share"]
     col_repeat.metric(
         "Customers back within 14 days", "n/a" if pd.isna(repeat) else f"{repeat:.1%}"
@@ -317,7 +324,12 @@ feedback_filter, top_n, rank_by = filter_controls(coverage)
 headline(data.headline_metrics(snapshot, feedback_filter).iloc[0])
 
 ranking = data.top_themes(snapshot, feedback_filter, rank_by=rank_by)
-if ranking.empty:
+if ranking.empty and rank_by == "growth":
+    st.info(
+        "Growth compares with the period of the same length just before these dates, and the "
+        "data does not reach back that far: pick a later start date to rank by growth."
+    )
+elif ranking.empty:
     st.info("No theme in this selection can be ranked this way.")
 else:
     ranking_and_trend(snapshot, feedback_filter, ranking.head(top_n), rank_by)

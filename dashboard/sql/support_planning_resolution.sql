@@ -1,5 +1,6 @@
 -- Grain: one row per theme x channel in $channels (ticket, call) with timing data, slowest
--- median resolution first. Times in hours.
+-- median resolution first among the rows with at least $min_items items, then the others
+-- (a median of one or two tickets says little). Times in hours.
 SELECT
     r.theme_id,
     t.label,
@@ -12,4 +13,4 @@ SELECT
 FROM resolution_times AS r
 JOIN themes AS t USING (theme_id)
 WHERE list_contains(CAST($channels AS VARCHAR[]), r.channel)
-ORDER BY r.median_resolution_s DESC NULLS LAST, t.label, r.channel
+ORDER BY r.count_items >= CAST($min_items AS BIGINT) DESC, r.median_resolution_s DESC NULLS LAST, t.label, r.channel

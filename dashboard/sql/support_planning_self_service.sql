@@ -1,6 +1,9 @@
--- Grain: one row per theme with agent time in the last 52 weeks of data, most hours first, at
--- most $limit rows. hours_saved_per_year = agent-hours in those weeks x $deflection (the share
--- of contacts a self-service fix would prevent).
+-- Grain: one row per theme with agent time in the last 52 weeks of data, most hours saved
+-- first, at most $limit rows. how_to_share (self_service_candidates) = the share of the
+-- theme's segments asked as a question or a how-to: the contacts a help page, bot or status
+-- tracker could answer. hours_saved_per_year = agent-hours in those weeks x how_to_share x
+-- $deflection (the share of those contacts a self-service fix would prevent). A theme whose
+-- customers report a fault rather than ask ("arrived broken") saves little however costly.
 WITH recent AS (
     SELECT * FROM agent_hours_weekly
     WHERE week_start > (SELECT max(week_start) FROM agent_hours_weekly) - INTERVAL 52 WEEK
@@ -11,10 +14,12 @@ SELECT
     CAST(sum(r.count_items) AS BIGINT) AS count_items,
     sum(r.agent_hours) AS agent_hours,
     sum(r.agent_hours) / sum(r.count_items) * 60 AS minutes_per_contact,
-    sum(r.agent_hours) * CAST($deflection AS DOUBLE) AS hours_saved_per_year
+    any_value(c.how_to_share) AS how_to_share,
+    sum(r.agent_hours) * any_value(c.how_to_share) * CAST($deflection AS DOUBLE) AS hours_saved_per_year
 FROM recent AS r
 JOIN themes AS t USING (theme_id)
+JOIN self_service_candidates AS c USING (theme_id)
 GROUP BY r.theme_id, t.label
 HAVING sum(r.agent_hours) > 0
-ORDER BY agent_hours DESC, t.label
+ORDER BY sum(r.agent_hours) * any_value(c.how_to_share) DESC, agent_hours DESC, t.label
 LIMIT $limit

@@ -6,7 +6,8 @@
 -- cell, so summing count_items over cells counts each message once.
 -- $rank_by:
 --   volume       most items (count_items)
---   growth       largest rise in items over the previous period of the same length
+--   growth       largest rise in items over the previous period of the same length; growth
+--                and growth_ratio are NULL when the data does not cover that whole period
 --   nps_impact   largest overall NPS impact (theme_score_impact, whole snapshot); only
 --   csat_impact  themes with enough scored comments (is_ranked) are listed in these modes
 --   cost         largest handling cost (cost_units, see feedback_scope)
@@ -29,6 +30,12 @@ periods AS (
         CAST(first_week - INTERVAL 7 DAY * (date_diff('week', first_week, last_week) + 1) AS DATE)
             AS previous_first_week
     FROM params
+),
+
+coverage AS (
+    -- before the data's first week there is nothing to compare with, not zero items
+    SELECT p.previous_first_week >= (SELECT min(week_start) FROM feedback_scope) AS is_previous_covered
+    FROM periods AS p
 ),
 
 sliced AS (
@@ -87,8 +94,9 @@ measured AS (
         th.label,
         th.keywords,
         th.category_label,
-        tt.count_items - tt.count_items_previous AS growth,
-        tt.count_items / nullif(tt.count_items_previous, 0) - 1 AS growth_ratio,
+        CASE WHEN c.is_previous_covered THEN tt.count_items - tt.count_items_previous END AS growth,
+        CASE WHEN c.is_previous_covered THEN tt.count_items / nullif(tt.count_items_previous, 0) - 1 END
+            AS growth_ratio,
         tt.count_items / nullif(a.count_all_items, 0) AS share_of_items,
         tt.cost_units / nullif(a.all_cost_units, 0) AS cost_share,
         si.nps_impact,
@@ -97,7 +105,7 @@ measured AS (
         coalesce(si.is_csat_ranked, false) AS is_csat_ranked,
         CASE p.rank_by
             WHEN 'volume' THEN CAST(tt.count_items AS DOUBLE)
-            WHEN 'growth' THEN CAST(tt.count_items - tt.count_items_previous AS DOUBLE)
+            WHEN 'growth' THEN CASE WHEN c.is_previous_covered THEN CAST(tt.count_items - tt.count_items_previous AS DOUBLE) END
             WHEN 'nps_impact' THEN si.nps_impact
             WHEN 'csat_impact' THEN si.csat_impact
             WHEN 'cost' THEN tt.cost_units
@@ -106,11 +114,13 @@ measured AS (
     INNER JOIN themes AS th ON tt.theme_id = th.theme_id
     CROSS JOIN filtered_item_total AS a
     CROSS JOIN params AS p
+    CROSS JOIN coverage AS c
     LEFT JOIN score_impact AS si ON tt.theme_id = si.theme_id
     WHERE tt.count_items > 0
         AND (p.categories IS NULL OR list_contains(p.categories, th.category_label))
         AND (p.rank_by <> 'nps_impact' OR coalesce(si.is_nps_ranked, false))
         AND (p.rank_by <> 'csat_impact' OR coalesce(si.is_csat_ranked, false))
+        AND (p.rank_by <> 'growth' OR c.is_previous_covered)
 ),
 
 ranked AS (
