@@ -116,20 +116,23 @@ def _is_unspaced_script(char: str) -> bool:
     return unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
 
+# A letter, digit or underscore of a script written with spaces: what a whole word may not
+# touch. Han, kana and hangul may ("优惠码SPRING25用不了" names the code SPRING25).
+_SPACED_WORD_CHAR = r"[^\W\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+
+
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
-    """A case-insensitive pattern for a rule phrase: whole words, a trailing * for word endings,
-    any run of spaces between words."""
+    """A case-insensitive pattern for a rule phrase: whole words, a * ending a word for any
+    word ending ("only work* in the app"), any run of spaces between words."""
     text = phrase.strip()
     if not text or text == "*":
         raise ValueError(f"blank phrase: {phrase!r}")
-    is_prefix = text.endswith("*")
+    words = text.split()
+    body = r"\s+".join(re.escape(word.removesuffix("*")) + (r"\w*" if word.endswith("*") else "") for word in words)
     core = text.removesuffix("*").strip()
-    body = r"\s+".join(re.escape(word) for word in core.split())
-    if is_prefix:
-        body += r"\w*"
     spaced = not any(_is_unspaced_script(c) for c in core)
-    before = r"(?<!\w)" if spaced and core[0].isalnum() else ""
-    after = r"(?!\w)" if spaced and core[-1].isalnum() and not is_prefix else ""
+    before = rf"(?<!{_SPACED_WORD_CHAR})" if spaced and core[0].isalnum() else ""
+    after = rf"(?!{_SPACED_WORD_CHAR})" if spaced and core[-1].isalnum() and not text.endswith("*") else ""
     return re.compile(before + body + after, re.IGNORECASE)
 
 

@@ -400,6 +400,7 @@ _NAME_BEFORE = (
     "at your shop", "in sales", "from sales",
     "the driver", "the courier", "the engineer", "the technician", "the delivery guy", "the delivery man",
     "the manager", "the agent", "the rep", "the cashier", "the installer", "the plumber",
+    "speaking",  # an agent answering: "you've reached Larkspur, Priya speaking"
 )
 
 
@@ -521,6 +522,40 @@ def pattern_names(text: str, ignore_words: frozenset[str] = frozenset()) -> list
             if trimmed:
                 spans.append(RedactedSpan("PERSON", *trimmed))
     return spans
+
+
+# A bare name closing a message ("…\n\nTom", "- Priya", "谢谢！\n晨"), before any device line.
+_SIGNATURE = regex.compile(rf"[ \t]*(?:[-–—~][ \t]*)?(?P<name>{_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)[ \t]*[.!]?[ \t]*\r?")
+_HAN_SIGNATURE = regex.compile(r"[ \t]*(?:[-–—~][ \t]*)?(?P<name>\p{Han}{1,3})[ \t]*\r?")
+_HAN_CLOSINGS = ("谢谢", "謝謝", "感谢", "感謝", "多谢", "此致", "敬礼", "祝好", "顺祝", "麻烦了")
+_DEVICE_LINE = regex.compile(
+    r"[ \t]*(?i:sent from my|get outlook for|enviado desde mi|envoyé de mon|gesendet von meinem|trimis de pe"
+    r"|отправлено с|从我的|發自我的|发自我的)"
+)
+_NOT_SIGNATURES = frozenset(cue.lower() for cue in (*_SIGN_OFFS, *_WEAK_CUES, *_GREETINGS))
+
+
+def signature_names(text: str, ignore_words: frozenset[str] = frozenset()) -> list[RedactedSpan]:
+    """A name alone on a message's last line, under the message: a signature, even when the
+    name is also a word ("Lily", "Grace", "Mason") that NER and the name lists pass over.
+    Chinese names of one to three characters count only under a thanks or closing line."""
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    if lines and _DEVICE_LINE.match(lines[-1][1]):
+        lines.pop()
+    if len(lines) < 2:
+        return []
+    (start, line), previous = lines[-1], lines[-2][1]
+    if latin := _SIGNATURE.fullmatch(line):
+        if latin.group("name").lower() in _NOT_SIGNATURES:
+            return []
+        trimmed = _trim_name(text, start + latin.start("name"), start + latin.end("name"), ignore_words)
+        return [RedactedSpan("PERSON", *trimmed)] if trimmed else []
+    han = _HAN_SIGNATURE.fullmatch(line)
+    if han and any(closing in previous for closing in _HAN_CLOSINGS) and not any(
+        closing.startswith(han.group("name")) for closing in _HAN_CLOSINGS
+    ):
+        return [RedactedSpan("PERSON", start + han.start("name"), start + han.end("name"))]
+    return []
 
 
 def joined_names(text: str, spans: Sequence[RedactedSpan], ignore_words: frozenset[str]) -> list[RedactedSpan]:
@@ -823,7 +858,7 @@ def _rule_spans(text: str, language: str | None, config: RedactConfig, ignore_wo
         regions = config.phone_regions.get(language or "", config.fallback_phone_regions)
         spans += find_phones(_masked(text, spans), regions)
     if "PERSON" in kinds:
-        spans += pattern_names(text, ignore_words) + given_names(text, ignore_words)
+        spans += pattern_names(text, ignore_words) + given_names(text, ignore_words) + signature_names(text, ignore_words)
     return spans
 
 

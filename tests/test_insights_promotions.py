@@ -96,6 +96,15 @@ def test_a_bad_config_is_refused_with_its_reason(change, message) -> None:
         ("FALL25", "FALL250 is another code", False),
         ("只限App", "提示只限App使用", True),
         ("over $*", "my cart is over $75", True),
+        # A code touching Chinese text is still the code; inside a Latin word it is not.
+        ("FALL25", "优惠码FALL25用不了", True),
+        ("FALL25", "FALL25还能用吗？", True),
+        ("FALL25", "xFALL25", False),
+        ("FALL25", "FALL25_b", False),
+        # A * ends any word of a phrase, not only the last.
+        ("only work* in the app", "why does it only work in the app?", True),
+        ("only work* in the app", "it only works in the app", True),
+        ("only work* in the app", "only worker in the apple", False),
     ],
 )
 def test_phrases_match_whole_words_case_insensitively(phrase: str, text: str, matches: bool) -> None:

@@ -201,6 +201,33 @@ def test_a_place_or_word_given_name_is_a_name_before_a_common_surname(text, expe
     assert redact(text, "en").text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # A name alone on the last line signs the message, even a name that is also a word.
+        ("Why am I not eligible for SPRING25?\n\nBogdan", "ro", "Why am I not eligible for SPRING25?\n\n[PERSON]"),
+        ("Жду ответа.\nЮлия", "ru", "Жду ответа.\n[PERSON]"),
+        ("My order is late.\n\nThanks in advance.\nLily", "en", "My order is late.\n\nThanks in advance.\n[PERSON]"),
+        ("Refund please\n- Priya", "en", "Refund please\n- [PERSON]"),
+        ("Still waiting.\n\nGrace Hope\n\nSent from my iPhone", "en", "Still waiting.\n\n[PERSON]\n\nSent from my iPhone"),
+        ("请尽快回复。\n\n谢谢！\n晨", "zh", "请尽快回复。\n\n谢谢！\n[PERSON]"),
+        ("重复扣款了。\n\n谢谢。\n\n娜\n\n从我的iPhone发送", "zh", "重复扣款了。\n\n谢谢。\n\n[PERSON]\n\n从我的iPhone发送"),
+        # An agent answering the phone.
+        ("Agent: Hi, you've reached Larkspur, Priya speaking.", "en", "Agent: Hi, you've reached Larkspur, [PERSON] speaking."),
+        # Closings, words and one-line messages are not signatures.
+        ("Order is wrong.\nGracias.", "es", "Order is wrong.\nGracias."),
+        ("Late again.\nThanks", "en", "Late again.\nThanks"),
+        ("It broke.\nUrgent!", "en", "It broke.\nUrgent!"),
+        ("Great service\nFive stars.", "en", "Great service\nFive stars."),
+        ("收到了。\n谢谢", "zh", "收到了。\n谢谢"),
+        ("退款还没到。\n急", "zh", "退款还没到。\n急"),
+        ("Lily", "en", "Lily"),
+    ],
+)
+def test_a_name_signing_a_message_is_a_name(text, language, expected):
+    assert redact(text, language).text == expected
+
+
 def test_mismatched_lengths_are_rejected():
     with pytest.raises(ValueError):
         redact_batch(["a", "b"], ["en"])

@@ -76,7 +76,10 @@ def test_html_breaks_split_and_quoted_email_thread_is_ignored(config: NlpConfig)
     ["Thank you so much for your time today.", "Good morning!", "um yeah", "Okay.", "Sent from my Samsung Galaxy",
      "Have a great day!", "Hello team,", "Thanks, bye.", "Sure, the order number is LK-1723106.", "Um, lk-3910791.",
      "Okay, great.", "Hi Larkspur suppprt,", "С уважением,", "Buenas tardes,", "> Thanks for reaching out to us.",
-     "Please get back to me asap.", "I'd appreciate a quick reply.", "Hope you can sort this out."],
+     "Please get back to me asap.", "I'd appreciate a quick reply.", "Hope you can sort this out.",
+     # pleas and closings in other words, and contact details whose values were redacted
+     "Please help.", "Espero su respuesta.", "Aștept un răspuns.", "Помогите, пожалуйста.", "期待您的回复。",
+     "The account email is [EMAIL].", "Phone: [PHONE]", "El correo es [EMAIL].", "手机：[PHONE]", "Re: your email"],
 )
 def test_segments_without_content_are_dropped(config: NlpConfig, text: str) -> None:
     assert segments_of(config, item("x", text)).empty
@@ -85,7 +88,8 @@ def test_segments_without_content_are_dropped(config: NlpConfig, text: str) -> N
 @pytest.mark.parametrize(
     "text",
     ["Refund please.", "App crashes.", "Thanks, but my refund never arrived.", "Hello, my card was declined.",
-     "Great sevrice.", "Жду возврата денег."],
+     "Great sevrice.", "Жду возврата денег.", "Please help, my card was charged twice.", "My phone screen cracked.",
+     "Your email said my refund was sent.", "请尽快回复我的退款申请。"],
 )
 def test_short_complaints_are_kept(config: NlpConfig, text: str) -> None:
     assert segments_of(config, item("x", text))["text"].tolist() == [text]
