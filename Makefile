@@ -28,4 +28,4 @@ test-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 clean:
-	rm -rf $(VENV) data/voc.duckdb data/.voc.work.duckdb
+	rm -rf $(VENV) data/voc.duckdb data/.voc.work.duckdb data/voc.taxonomy.jsonl

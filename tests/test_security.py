@@ -452,6 +452,17 @@ def listening_addresses(port: int) -> set[str]:
     return addresses
 
 
+@pytest.mark.parametrize("command", ["dashboard", "demo"])
+def test_both_commands_that_serve_the_dashboard_take_an_address_and_a_port(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "--address" in result.output and "--port" in result.output
+
+
 def test_voc_dashboard_listens_on_loopback_only(hostile_run: HostileRun, tmp_path: Path) -> None:
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "localhost"
