@@ -101,6 +101,8 @@ def test_a_bad_config_is_refused_with_its_reason(change, message) -> None:
         ("FALL25", "FALL25还能用吗？", True),
         ("FALL25", "xFALL25", False),
         ("FALL25", "FALL25_b", False),
+        ("FALL25", "ÉFALL25", False),
+        ("FALL25", "ЖFALL25", False),
         # A * ends any word of a phrase, not only the last.
         ("only work* in the app", "why does it only work in the app?", True),
         ("only work* in the app", "it only works in the app", True),
