@@ -20,7 +20,6 @@ if visitor_page is not None:
     st.stop()
 
 
-
 def no_data_yet() -> None:
     st.info(
         "No data yet: run `voc run` to build the warehouse and publish a snapshot "

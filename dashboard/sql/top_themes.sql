@@ -105,7 +105,7 @@ measured AS (
         coalesce(si.is_csat_ranked, false) AS is_csat_ranked,
         CASE p.rank_by
             WHEN 'volume' THEN CAST(tt.count_items AS DOUBLE)
-            WHEN 'growth' THEN CASE WHEN c.is_previous_covered THEN CAST(tt.count_items - tt.count_items_previous AS DOUBLE) END
+            WHEN 'growth' THEN CAST(tt.count_items - tt.count_items_previous AS DOUBLE)  -- only when covered (below)
             WHEN 'nps_impact' THEN si.nps_impact
             WHEN 'csat_impact' THEN si.csat_impact
             WHEN 'cost' THEN tt.cost_units
