@@ -29,8 +29,8 @@ level over the previous ``baseline_weeks`` weeks of data, in two passes:
   α + β = (1 − ρ) / ρ); φ = 1 is the exact binomial test. Rise: P(X ≥ c); fall: P(X ≤ c).
   A theme that rose last week is tested against last week instead (c_prev of V_prev,
   n = c + c_prev, p = V / (V + V_prev)), lower tail: is the wave falling away, even if it is
-  still above its normal level? Benjamini-Hochberg false-discovery-rate control runs across the themes tested in
-  the same week, separately for rises and falls (q-values).
+  still above its normal level? Benjamini-Hochberg false-discovery-rate control runs across
+  the themes tested in the same week, separately for rises and falls (q-values).
 - dispersion φ (``MoverConfig.dispersion`` overrides it): estimated from the counts given,
   with pass 1's baseline, over the testable theme-weeks with ``min_baseline_weeks`` of
   history and n ≥ ``dispersion_min_items``: φ = max(1, median r² / the median r² that
