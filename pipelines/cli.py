@@ -264,6 +264,8 @@ def themes_eval(
     settings = get_settings()
     config = load_nlp_config(settings.nlp_config_path).themes
     data = read_labelled_csvs(csv_files, text_col, label_col)
+    if data.skipped_undecodable:
+        Console(stderr=True).print(f"skipped {data.skipped_undecodable} rows that are not valid UTF-8")
     began = time.perf_counter()
     embedder = load_embedder(config.embedding_backend)
     with Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -277,6 +279,7 @@ def themes_eval(
     engine = evaluate_engine(data.texts, data.labels, embeddings, config)
     result = {
         "n_texts": len(data.texts),
+        "n_rows_skipped_undecodable": data.skipped_undecodable,
         "n_labels": len(set(data.labels)) if data.labels is not None else None,
         **{k: v for k, v in engine.items() if k != "seconds_fit"},
         "seconds": round(embed_seconds + engine["seconds_fit"], 1),

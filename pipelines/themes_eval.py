@@ -27,24 +27,32 @@ from pipelines.warehouse.db import connect, init_schema
 class LabelledTexts:
     texts: list[str]
     labels: list[str] | None
+    skipped_undecodable: int = 0  # rows whose text or label held bytes that are not UTF-8
 
 
 def read_labelled_csvs(paths: Sequence[Path], text_col: str, label_col: str | None) -> LabelledTexts:
-    """Texts (and labels) from one or more CSV files; rows with empty text are skipped."""
+    """Texts (and labels) from one or more CSV files; rows with empty text are skipped, and so
+    are rows whose text or label is not valid UTF-8 (counted): exports often mix in a row
+    saved as Latin-1, which the pipeline quarantines the same way."""
     texts: list[str] = []
     labels: list[str] = []
+    undecodable = 0
     for path in paths:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
+        # Undecodable bytes become U+FFFD, which marks the row to skip.
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
             missing = {c for c in (text_col, label_col) if c and c not in (reader.fieldnames or [])}
             if missing:
                 raise ValueError(f"{path}: no column {sorted(missing)}; columns are {reader.fieldnames}")
             for row in reader:
                 text = (row[text_col] or "").strip()
-                if text:
+                label = (row[label_col] or "") if label_col else ""
+                if "\ufffd" in text or "\ufffd" in label:
+                    undecodable += 1
+                elif text:
                     texts.append(text)
-                    labels.append(row[label_col] if label_col else "")
-    return LabelledTexts(texts, labels if label_col else None)
+                    labels.append(label)
+    return LabelledTexts(texts, labels if label_col else None, undecodable)
 
 
 def embed_with_cache(

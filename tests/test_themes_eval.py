@@ -96,3 +96,19 @@ def test_the_same_complaint_in_six_languages_lands_with_its_english_version(tmp_
     fit = fit_themes(parallel["text"].tolist(), embeddings, config)
     result = counterpart_agreement(parallel, fit.assignments)
     assert result["share_with_english_counterpart"] >= 0.80, result
+
+
+def test_rows_that_are_not_utf8_are_skipped_and_counted(tmp_path: Path) -> None:
+    # A survey export with one row saved as Latin-1, as the bundled sample has.
+    export = tmp_path / "survey.csv"
+    export.write_bytes(
+        "text,label\r\nRefund never arrived,refund\r\n".encode("utf-8")
+        + "Le colis est arrivé abîmé,damage\r\n".encode("latin-1")
+        + "Card declined at checkout,card\r\n,empty\r\n".encode("utf-8")
+    )
+
+    data = read_labelled_csvs([export], "text", "label")
+
+    assert data.texts == ["Refund never arrived", "Card declined at checkout"]
+    assert data.labels == ["refund", "card"]
+    assert data.skipped_undecodable == 1
