@@ -388,14 +388,18 @@ def promotion_confusion(db_path: Path, campaign_id: str) -> pd.DataFrame:
 
 
 def promotion_verbatims(
-    db_path: Path, campaign_id: str, per_type: int = PROMOTION_EXAMPLES_PER_TYPE
+    db_path: Path, campaign_id: str, per_type: int = PROMOTION_EXAMPLES_PER_TYPE, confusion_type: str | None = None
 ) -> pd.DataFrame:
-    """Up to ``per_type`` example segments per confusion type of the campaign, newest first,
-    one per item. Columns: confusion_type, confusion_label, example_rank, segment_id,
-    received_at, channel, theme_label, segment_text, message_marked (the whole message,
-    segment wrapped in « »)."""
+    """Up to ``per_type`` example segments per confusion type of the campaign (only
+    ``confusion_type`` when given), newest first, one per item. Columns: confusion_type,
+    confusion_label, example_rank, count_type_items (the type's items before the limit),
+    segment_id, received_at, channel, theme_label, segment_text, message_marked (the whole
+    message, segment wrapped in « »)."""
     _check_limit(per_type, allow_none=False)
-    return run_query(db_path, "promotions_verbatims", {"campaign_id": str(campaign_id), "per_type": per_type})
+    return run_query(
+        db_path, "promotions_verbatims",
+        {"campaign_id": str(campaign_id), "per_type": per_type, "confusion_type": confusion_type},
+    )
 
 
 def weekly_promotions(db_path: Path, week_start: date) -> pd.DataFrame:

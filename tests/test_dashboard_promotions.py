@@ -89,11 +89,32 @@ def test_confusion_rows_and_examples_belong_to_the_campaign(story_db: Path, conf
         assert f"«{row.segment_text}»" in row.message_marked
 
 
+def test_examples_of_one_confusion_type_come_with_the_types_item_count(story_db: Path, confusing: dict) -> None:
+    campaign_id = confusing["campaign_id"]
+    confusion_type = queries.promotion_confusion(story_db, campaign_id)["confusion_type"].iloc[0]
+    (items,) = fetch(
+        story_db,
+        """SELECT count(DISTINCT canonical_id) FROM promotion_campaign_segments
+           WHERE campaign_id = ? AND list_contains(confusion_types, ?)""",
+        [campaign_id, confusion_type],
+    )[0]
+    assert items > 3  # the story plants more confusion than the first examples show
+    all_of_them = queries.promotion_verbatims(story_db, campaign_id, per_type=items + 5, confusion_type=confusion_type)
+    assert set(all_of_them["confusion_type"]) == {confusion_type}
+    assert len(all_of_them) == items and (all_of_them["count_type_items"] == items).all()
+    assert all_of_them["example_rank"].tolist() == list(range(1, items + 1))
+    first = queries.promotion_verbatims(story_db, campaign_id)
+    first_of_type = first[first["confusion_type"] == confusion_type]
+    assert len(first_of_type) == 3 and (first_of_type["count_type_items"] == items).all()
+    assert first_of_type["segment_id"].tolist() == all_of_them["segment_id"].tolist()[:3]
+
+
 @pytest.mark.parametrize("bad", INJECTIONS)
 def test_campaign_ids_are_bound_parameters(story_db: Path, bad: str) -> None:
     assert queries.promotion_daily(story_db, bad).empty
     assert queries.promotion_confusion(story_db, bad).empty
     assert queries.promotion_verbatims(story_db, bad).empty
+    assert queries.promotion_verbatims(story_db, bad, confusion_type=bad).empty
     assert fetch(story_db, "SELECT count(*) FROM feedback")[0][0] > 0
 
 
@@ -134,6 +155,23 @@ def test_page_opens_on_the_confusing_campaign_with_its_numbers(app_db: Path, con
     assert any("«" in t and confusing["promo_code"].lower() in t.lower() for t in texts)
     labels = [m.value for m in app.markdown]
     assert "**Eligibility / terms**" in labels
+
+
+def test_show_more_adds_examples_of_that_confusion_type(app_db: Path, confusing: dict) -> None:
+    app = promotions_page()
+    examples = queries.promotion_verbatims(app_db, confusing["campaign_id"])
+    label, total = examples[["confusion_label", "count_type_items"]].iloc[0]
+    captions = [c.value for c in app.caption]
+    assert f"3 of {total:,} items" in captions
+    texts_before = len(app.text)
+    more = next(b for b in app.button if b.label.startswith("Show ") and b.label.endswith(" more"))
+    more.click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = min(3 + 20, total)
+    assert f"{shown} of {total:,} items" in [c.value for c in app.caption]
+    # each example is a header line and its message
+    assert len(app.text) == texts_before + 2 * (shown - 3)
+    assert f"**{label}**" in [m.value for m in app.markdown]
 
 
 def test_picking_another_campaign_shows_its_numbers(app_db: Path, confusing: dict) -> None:

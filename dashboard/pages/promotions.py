@@ -36,8 +36,13 @@ def promotion_confusion(snapshot: Snapshot, campaign_id: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def promotion_verbatims(snapshot: Snapshot, campaign_id: str) -> pd.DataFrame:
-    return queries.promotion_verbatims(snapshot.path, campaign_id)
+def promotion_verbatims(
+    snapshot: Snapshot, campaign_id: str, per_type: int, confusion_type: str | None = None
+) -> pd.DataFrame:
+    return queries.promotion_verbatims(snapshot.path, campaign_id, per_type, confusion_type)
+
+
+MORE_EXAMPLES = 20  # examples a "Show more" click adds to one confusion type
 
 
 def _share(value: float) -> str:
@@ -176,17 +181,33 @@ def confusion_section(snapshot: Snapshot, campaign_id: str) -> None:
         )
 
 
+def _show_more(key: str) -> None:
+    st.session_state[key] += MORE_EXAMPLES
+
+
 def verbatims_section(snapshot: Snapshot, campaign_id: str) -> None:
-    verbatims = promotion_verbatims(snapshot, campaign_id)
+    first = queries.PROMOTION_EXAMPLES_PER_TYPE
+    verbatims = promotion_verbatims(snapshot, campaign_id, first)
     if verbatims.empty:
         return
     st.subheader("In their words")
-    st.caption("Newest examples per confusion type; the sentence that shows it is marked « ».")
-    for _, examples in verbatims.groupby("confusion_type", sort=False):
+    st.caption("Newest examples per confusion type, one per item; the sentence that shows it is marked « ».")
+    for confusion_type, examples in verbatims.groupby("confusion_type", sort=False):
+        shown_key = f"{KEY}.shown.{campaign_id}.{confusion_type}"
+        shown = st.session_state.setdefault(shown_key, first)
+        if shown > first:
+            examples = promotion_verbatims(snapshot, campaign_id, shown, str(confusion_type))
+        total = int(examples["count_type_items"].iloc[0])
         st.markdown(f"**{examples['confusion_label'].iloc[0]}**")
+        st.caption(f"{len(examples):,} of {total:,} items")
         for row in examples.itertuples():
             st.text(f"{row.received_at:%Y-%m-%d %H:%M} UTC · {row.channel} · theme: {row.theme_label}")
             st.text(row.message_marked)
+        if len(examples) < total:
+            st.button(
+                f"Show {min(MORE_EXAMPLES, total - len(examples))} more", key=f"{KEY}.more.{confusion_type}",
+                on_click=_show_more, args=(shown_key,),
+            )
 
 
 snapshot = data.current_snapshot()

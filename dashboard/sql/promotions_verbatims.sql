@@ -1,10 +1,12 @@
 -- Grain: one row per example segment: at most $per_type per confusion type of campaign
--- $campaign_id, one per item (first copies), newest first. message_marked is the whole
--- message with the classified segment wrapped in « ».
+-- $campaign_id (only type $confusion_type unless NULL), one per item (first copies), newest
+-- first. count_type_items is how many items the type has before the limit. message_marked
+-- is the whole message with the classified segment wrapped in « ».
 WITH params AS (
     SELECT
         CAST($campaign_id AS VARCHAR) AS campaign_id,
-        CAST($per_type AS INTEGER) AS per_type
+        CAST($per_type AS INTEGER) AS per_type,
+        CAST($confusion_type AS VARCHAR) AS confusion_type
 ),
 
 typed AS (
@@ -15,6 +17,13 @@ typed AS (
         unnest(cs.confusion_types) AS confusion_type
     FROM promotion_campaign_segments AS cs
     INNER JOIN params AS p ON cs.campaign_id = p.campaign_id
+),
+
+typed_in_filter AS (
+    SELECT t.*
+    FROM typed AS t
+    CROSS JOIN params AS p
+    WHERE p.confusion_type IS NULL OR t.confusion_type = p.confusion_type
 ),
 
 ranked AS (
@@ -30,7 +39,7 @@ ranked AS (
         row_number() OVER (
             PARTITION BY t.confusion_type, t.canonical_id ORDER BY s.ordinal
         ) AS rank_in_item
-    FROM typed AS t
+    FROM typed_in_filter AS t
     INNER JOIN segments AS s ON t.segment_id = s.segment_id
     INNER JOIN feedback AS f ON s.feedback_id = f.feedback_id
 ),
@@ -40,7 +49,8 @@ examples AS (
         r.*,
         row_number() OVER (
             PARTITION BY r.confusion_type ORDER BY r.received_at DESC, r.segment_id
-        ) AS example_rank
+        ) AS example_rank,
+        count(*) OVER (PARTITION BY r.confusion_type) AS count_type_items
     FROM ranked AS r
     WHERE r.rank_in_item = 1
 )
@@ -49,6 +59,7 @@ SELECT
     e.confusion_type,
     types.label AS confusion_label,
     e.example_rank,
+    e.count_type_items,
     e.segment_id,
     e.received_at,
     e.channel,
