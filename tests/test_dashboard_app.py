@@ -513,6 +513,21 @@ def test_page_shows_real_themes_and_totals(
     assert app.selectbox(key="top_themes.theme").options[0].startswith(top_label)
 
 
+def test_theme_detail_shows_the_score_points_the_theme_loses(served_db: Path, full_filter: FeedbackFilter) -> None:
+    app = run_app()
+    theme_id = app.selectbox(key="top_themes.theme").value
+    with duckdb.connect(str(served_db), read_only=True) as con:
+        impacts = dict(con.execute(
+            "SELECT score_type, overall_impact FROM theme_score_impact WHERE theme_id = ?", [theme_id]
+        ).fetchall())
+    assert impacts.get("nps") is not None  # the top theme has scored survey comments
+    shown = metrics_of(app)
+    for score_type, digits in (("nps", 2), ("csat", 3)):
+        impact = impacts.get(score_type)
+        expected = "n/a" if impact is None or pd.isna(impact) else f"{impact:.{digits}f}"
+        assert shown[f"{score_type.upper()} points lost"] == expected
+
+
 def test_channel_and_date_filters_change_the_numbers(
     served_db: Path,
     items: pd.DataFrame,

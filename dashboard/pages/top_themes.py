@@ -32,11 +32,15 @@ RANKING_CHOICES = {
         "growth",
         "Change in items vs the previous period of the same length",
     ),
-    "nps_impact": ("Score impact: NPS", "nps_impact", "NPS points the theme costs overall"),
-    "csat_impact": ("Score impact: CSAT", "csat_impact", "CSAT points the theme costs overall"),
+    "nps_impact": ("NPS points lost to the theme", "nps_impact", "NPS points the theme costs overall"),
+    "csat_impact": ("CSAT points lost to the theme", "csat_impact", "CSAT points the theme costs overall"),
     "cost": ("Handling cost", "cost_units", "Handling cost (typical contacts)"),
 }
 assert tuple(RANKING_CHOICES) == RANKINGS
+POINTS_LOST_HELP = (
+    "How much higher the overall {score} would be if the comments about this theme scored like "
+    "the rest (all scored survey comments in the snapshot); below zero, they score above the rest."
+)
 
 
 def filter_controls(coverage: pd.Series) -> tuple[FeedbackFilter, int, str]:
@@ -60,8 +64,8 @@ def filter_controls(coverage: pd.Series) -> tuple[FeedbackFilter, int, str]:
         format_func=lambda choice: RANKING_CHOICES[choice][0],
         key=f"{KEY}.rank_by",
         help="Growth compares with the previous period of the same length. Cost weighs each "
-        "call's handle time and ticket's resolution time against a typical one's. Score "
-        "impact covers all scored survey comments in the snapshot and lists only themes "
+        "call's handle time and ticket's resolution time against a typical one's. Points "
+        "lost cover all scored survey comments in the snapshot and lists only themes "
         "with enough of them.",
     )
     top_n = col_top_n.number_input(
@@ -147,11 +151,11 @@ def ranking_and_trend(
                 ),
                 "mean_sentiment": st.column_config.NumberColumn("Mean sentiment", format="%.2f"),
                 "nps_impact": st.column_config.NumberColumn(
-                    "NPS impact", format="%+.2f",
-                    help="How much the overall NPS would rise if these comments scored like "
-                    "the rest (whole snapshot).",
+                    "NPS points lost", format="%.2f", help=POINTS_LOST_HELP.format(score="NPS"),
                 ),
-                "csat_impact": st.column_config.NumberColumn("CSAT impact", format="%+.3f"),
+                "csat_impact": st.column_config.NumberColumn(
+                    "CSAT points lost", format="%.3f", help=POINTS_LOST_HELP.format(score="CSAT"),
+                ),
                 "cost_share": st.column_config.NumberColumn(
                     "Handling cost involved", format="percent", help=COST_SHARE_HELP,
                 ),
@@ -181,6 +185,10 @@ def _signed(value: float, digits: int) -> str:
     return "n/a" if pd.isna(value) else f"{value:+.{digits}f}"
 
 
+def _points(value: float, digits: int) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.{digits}f}"
+
+
 def _ratio(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{value:.1f}x the typical theme"
 
@@ -199,16 +207,16 @@ def theme_detail_section(
     )
     nps_rank_note = "" if detail["is_nps_ranked"] else " (too few scored comments to rank)"
     col_nps.metric(
-        "NPS impact", _signed(detail["nps_impact"], 2),
-        help=f"95 % CI {_signed(detail['nps_impact_ci_low'], 2)} to "
+        "NPS points lost", _points(detail["nps_impact"], 2),
+        help=POINTS_LOST_HELP.format(score="NPS") + f" 95 % CI {_signed(detail['nps_impact_ci_low'], 2)} to "
         f"{_signed(detail['nps_impact_ci_high'], 2)}; NPS with the theme "
         f"{_signed(detail['nps_with'], 0)} vs {_signed(detail['nps_without'], 0)} without"
         f"{nps_rank_note}.",
     )
     csat_rank_note = "" if detail["is_csat_ranked"] else " (too few scored comments to rank)"
     col_csat.metric(
-        "CSAT impact", _signed(detail["csat_impact"], 3),
-        help=f"95 % CI {_signed(detail['csat_impact_ci_low'], 3)} to "
+        "CSAT points lost", _points(detail["csat_impact"], 3),
+        help=POINTS_LOST_HELP.format(score="CSAT") + f" 95 % CI {_signed(detail['csat_impact_ci_low'], 3)} to "
         f"{_signed(detail['csat_impact_ci_high'], 3)}{csat_rank_note}.",
     )
     col_handle.metric(
