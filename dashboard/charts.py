@@ -32,8 +32,15 @@ def theme_ranking_bar(
     )
 
 
+TREND_PLOT_HEIGHT = 220  # pixels of the plot itself
+
+
 def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Chart:
-    """Weekly share of items per theme (a ``theme_trend`` frame), one line per theme."""
+    """Weekly share of items per theme (a ``theme_trend`` frame), one line per theme. The
+    legend goes below the plot, and only when there are several themes: theme labels are
+    long, and a legend beside a narrow chart squeezed the plot to a sliver."""
+    several = len(label_order) > 1
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=0) if several else None
     return (
         alt.Chart(trend)
         .mark_line(point=True)
@@ -42,7 +49,7 @@ def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Ch
             y=alt.Y(
                 "share_of_items:Q", title="Share of the week's items", axis=alt.Axis(format="%")
             ),
-            color=alt.Color("label:N", sort=list(label_order), title="Theme"),
+            color=alt.Color("label:N", sort=list(label_order), title="Theme", legend=legend),
             tooltip=[
                 alt.Tooltip("label:N", title="Theme"),
                 alt.Tooltip("week_start:T", title="Week of", format="%Y-%m-%d"),
@@ -51,6 +58,9 @@ def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Ch
                 alt.Tooltip("share_of_items:Q", title="Share", format=".1%"),
             ],
         )
+        # Fit the width only: Streamlit's default ("fit") squeezes the plot to leave the
+        # legend room within the height.
+        .properties(height=TREND_PLOT_HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
 
 

@@ -131,15 +131,17 @@ def ranking_and_trend(
     col_trend.subheader(f"Weekly trend of the top {len(trend_top)}")
     col_trend.altair_chart(charts.theme_trend_lines(trend, trend_top["label"]), width="stretch")
 
+    columns = [
+        "rank", "label", "category_label", "count_items", "share_of_items", "growth",
+        "mean_sentiment", "nps_impact", "csat_impact", "cost_share", "count_reach", "keywords",
+    ]
+    if top["growth"].isna().all():  # the previous period lies before the data: a column of blanks
+        columns.remove("growth")
     with st.expander("Ranking as a table", expanded=True):
         st.dataframe(
             top,
             hide_index=True,
-            column_order=[
-                "rank", "label", "category_label", "count_items", "share_of_items", "growth",
-                "mean_sentiment", "nps_impact", "csat_impact", "cost_share", "count_reach",
-                "keywords",
-            ],
+            column_order=columns,
             column_config={
                 "rank": st.column_config.NumberColumn("#", width="small"),
                 "label": st.column_config.TextColumn("Theme", width="medium"),
@@ -190,7 +192,7 @@ def _points(value: float, digits: int) -> str:
 
 
 def _ratio(value: float) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.1f}x the typical theme"
+    return "n/a" if pd.isna(value) else f"{value:.1f}×"
 
 
 def theme_detail_section(
@@ -200,7 +202,9 @@ def theme_detail_section(
     detail = data.theme_detail(snapshot, feedback_filter, theme_id).iloc[0]
     if pd.notna(detail["category_label"]):
         st.caption(f"Category: {detail['category_label']}")
-    col_items, col_nps, col_csat, col_handle, col_cost, col_repeat = st.columns(6)
+    # Two rows of three: six across cut the labels and values short ("0.7x th…").
+    col_items, col_nps, col_csat = st.columns(3)
+    col_handle, col_cost, col_repeat = st.columns(3)
     col_items.metric(
         "Theme items", f"{detail['count_items']:,}",
         help=f"Reach {detail['count_reach']:,}; {detail['count_customers']:,} customers.",
@@ -220,9 +224,9 @@ def theme_detail_section(
         f"{_signed(detail['csat_impact_ci_high'], 3)}{csat_rank_note}.",
     )
     col_handle.metric(
-        "Call handle time", _ratio(detail["handle_time_vs_median_theme"]),
-        help=f"Median resolution time of its tickets: "
-        f"{_ratio(detail['resolution_time_vs_median_theme'])}.",
+        "Call handle time vs typical theme", _ratio(detail["handle_time_vs_median_theme"]),
+        help=f"Against the median theme's. Median resolution time of its tickets: "
+        f"{_ratio(detail['resolution_time_vs_median_theme'])} the median theme's.",
     )
     cost_share = detail["cost_share"]
     col_cost.metric(
