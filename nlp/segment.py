@@ -218,15 +218,35 @@ def _split_at_breaks(
         yield piece_start, end
 
 
+# Punctuation a sentence cannot start with, left over where the splitter cut after a filler
+# ("Uh, I've been on hold" -> "Uh" | ", I've been on hold"). A period counts only before
+# another or a space (".NET" stays); dashes and bullets only before a space ("-5" stays).
+_STRAY_LEADING = frozenset(",;:)]}»”’…")
+_STRAY_LEADING_BEFORE_SPACE = frozenset(".-–—•*")
+
+
+def _skip_stray_leading(text: str, start: int, end: int) -> int:
+    while start < end:
+        char = text[start]
+        following = text[start + 1] if start + 1 < end else " "
+        if char.isspace() or char in _STRAY_LEADING:
+            start += 1
+        elif char in _STRAY_LEADING_BEFORE_SPACE and (following.isspace() or following == char):
+            start += 1
+        else:
+            break
+    return start
+
+
 def _trim(text: str, start: int, end: int, leading: re.Pattern[str], trailing: re.Pattern[str]) -> tuple[int, int]:
-    """Shrink [start, end) past whitespace and edge noise; offsets stay exact."""
-    while start < end and text[start].isspace():
-        start += 1
+    """Shrink [start, end) past whitespace, stray punctuation and edge noise; offsets stay exact."""
+    start = _skip_stray_leading(text, start, end)
     while end > start and text[end - 1].isspace():
         end -= 1
-    lead = leading.match(text, start, end)
+    # On the span alone: the pattern's ^ must mean the span's start, not only the text's.
+    lead = leading.match(text[start:end])
     if lead:
-        start = lead.end()
+        start = _skip_stray_leading(text, start + lead.end(), end)
     trail = trailing.search(text, start, end)
     if trail:
         end = trail.start()

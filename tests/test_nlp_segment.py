@@ -124,6 +124,23 @@ def test_social_post_trims_repost_prefix_mentions_and_links(config: NlpConfig) -
     assert_offsets_exact(pd.DataFrame([post, tagged]), segments)
 
 
+def test_segments_never_start_with_stray_punctuation_or_a_later_sentences_mention(config: NlpConfig) -> None:
+    items = [
+        item("uh", "Uh, I've been on hold for forty minutes and nobody picks up.", channel="call"),
+        item("dash", "Okay. - and the card was declined twice at the checkout.", channel="call"),
+        item("kept", "The .NET app shows -5 points on my loyalty card balance."),
+        item("later", "Thanks. @larkspur your app logs me out every single time.", channel="social"),
+    ]
+    segments = segments_of(config, *items)
+    assert segments.groupby("feedback_id")["text"].apply(list).to_dict() == {
+        "uh": ["I've been on hold for forty minutes and nobody picks up."],
+        "dash": ["and the card was declined twice at the checkout."],
+        "kept": ["The .NET app shows -5 points on my loyalty card balance."],
+        "later": ["your app logs me out every single time."],
+    }
+    assert_offsets_exact(pd.DataFrame(items), segments)
+
+
 def test_spanish_russian_and_chinese_are_split(config: NlpConfig) -> None:
     items = [
         item("es", "Hola. Mi tarjeta regalo no funciona. ¿Por qué no me devuelven el dinero? Gracias.", "es"),
