@@ -129,6 +129,28 @@ def test_movers_are_the_weeks_flagged_themes(story_db: Path, mover_week: date) -
     assert [order[m] for m in movers["movement"]] == sorted(order[m] for m in movers["movement"])
 
 
+def test_movers_count_a_theme_week_as_top_themes_and_the_headline_do(story_db: Path) -> None:
+    # The story has copies (double submissions, reposts) arriving a week or more after their
+    # first copy: they count once, in the first copy's week, everywhere.
+    (late_copies,) = fetch(
+        story_db,
+        """SELECT count(*) FROM feedback_scope
+           WHERE NOT is_first_copy AND CAST(date_trunc('week', received_at) AS DATE) <> week_start""",
+    )[0]
+    assert late_copies > 0
+    differing = fetch(
+        story_db,
+        """SELECT c.theme_id, c.week_start, c.count_items, coalesce(w.items, 0)
+           FROM theme_week_counts AS c
+           LEFT JOIN (SELECT theme_id, week_start, sum(count_items) AS items FROM theme_weekly GROUP BY ALL) AS w
+             USING (theme_id, week_start)
+           WHERE c.count_items <> coalesce(w.items, 0)""",
+    )
+    assert differing == []
+    weeks = fetch(story_db, "SELECT DISTINCT week_start, count_all_items FROM theme_week_counts")
+    assert weeks and all(total == items_in_week(story_db, week) for week, total in weeks)
+
+
 def test_trend_and_verbatims_of_the_movers(story_db: Path, mover_week: date) -> None:
     theme_ids = queries.weekly_movers(story_db, mover_week)["theme_id"].tolist()
     trend = queries.weekly_mover_trend(story_db, mover_week, [*theme_ids, "no-such-theme"], weeks=6)

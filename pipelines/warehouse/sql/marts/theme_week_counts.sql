@@ -3,14 +3,16 @@
 -- Grain: one row per active theme x ISO week (Monday, UTC), from the theme's first week with
 -- a mention to the last week of data, weeks without a mention included (count_items 0).
 -- Key: (theme_id, week_start).
--- Duplicates count once: items are counted by feedback.canonical_id, in the week they arrived.
+-- Duplicates count once: items are counted by canonical_id in their first copy's week
+-- (feedback_scope), as on Top themes and the weekly headline; a copy arriving weeks later
+-- is not a new item of its own week.
 CREATE OR REPLACE TABLE theme_week_counts AS
 WITH items AS (
     SELECT
         feedback_id,
         canonical_id,
-        CAST(date_trunc('week', received_at) AS DATE) AS week_start
-    FROM feedback
+        week_start
+    FROM feedback_scope
 ),
 
 weeks AS (
