@@ -227,11 +227,13 @@ def test_theme_trend_is_zero_filled_and_adds_up(
 
 def test_theme_verbatims_are_the_themes_segments_marked_in_their_message(
     published_db: Path,
+    items: pd.DataFrame,
     themed_segments: pd.DataFrame,
     full_filter: FeedbackFilter,
     top_theme_id: str,
 ) -> None:
-    of_theme = themed_segments["theme_id"] == top_theme_id
+    first_copies = set(items.loc[items["feedback_id"] == items["canonical_id"], "feedback_id"])
+    of_theme = (themed_segments["theme_id"] == top_theme_id) & themed_segments["feedback_id"].isin(first_copies)
     expected_ids = set(themed_segments.loc[of_theme, "segment_id"])
     verbatims = queries.theme_verbatims(published_db, full_filter, top_theme_id, limit=ALL_ROWS)
     assert set(verbatims["segment_id"]) == expected_ids
@@ -245,6 +247,34 @@ def test_theme_verbatims_are_the_themes_segments_marked_in_their_message(
     newest_two = queries.theme_verbatims(published_db, full_filter, top_theme_id, limit=2)
     assert newest_two["segment_id"].tolist() == verbatims["segment_id"].head(2).tolist()
     assert newest_two["count_matching"].iloc[0] == len(expected_ids)
+
+
+def test_verbatims_and_search_show_only_rows_inside_the_filter(
+    published_db: Path, items: pd.DataFrame, full_filter: FeedbackFilter
+) -> None:
+    # Copies arriving in a later week than their first copy: their rows would show a date
+    # (and maybe a channel) outside the filter that counted them.
+    themed = {feedback_id for (feedback_id,) in fetch(
+        published_db, "SELECT DISTINCT feedback_id FROM segments WHERE theme_id IS NOT NULL")}
+    late = items[(items["feedback_id"] != items["canonical_id"]) & items["canonical_id"].isin(themed)
+                 & (items["received_at"].map(lambda ts: monday_of(ts.to_pydatetime())) != items["week_start"])]
+    assert not late.empty
+    copy = late.iloc[0]
+    week = copy["week_start"]
+    one_week = FeedbackFilter(week, week + timedelta(days=6), full_filter.channels)
+    (theme_id,) = fetch(
+        published_db, "SELECT min(theme_id) FROM segments WHERE feedback_id = ? AND theme_id IS NOT NULL",
+        [copy["canonical_id"]],
+    )[0]
+    verbatims = queries.theme_verbatims(published_db, one_week, theme_id, limit=ALL_ROWS)
+    word = max(fetch(published_db, "SELECT text FROM feedback WHERE feedback_id = ?", [copy["canonical_id"]])[0][0]
+               .split(), key=len)
+    found = queries.search_verbatims(published_db, one_week, word, limit=ALL_ROWS)
+    assert not verbatims.empty and not found.empty
+    for rows in (verbatims, found):
+        weeks = {monday_of(ts.to_pydatetime()) for ts in rows["received_at"]}
+        assert weeks == {week}
+        assert copy["feedback_id"] not in set(rows["feedback_id"])
 
 
 def test_verbatim_search_is_a_case_insensitive_literal_match(
@@ -412,7 +442,7 @@ def test_search_across_verbatims_is_literal_and_inert(
     published_db: Path, items: pd.DataFrame, full_filter: FeedbackFilter
 ) -> None:
     with duckdb.connect(str(published_db), read_only=True) as con:
-        texts = con.execute("SELECT feedback_id, text FROM feedback").df()
+        texts = con.execute("SELECT feedback_id, text FROM feedback WHERE feedback_id = canonical_id").df()
     word = "order"
     expected = set(texts.loc[texts["text"].str.lower().str.contains(word), "feedback_id"])
     found = queries.search_verbatims(published_db, full_filter, f" {word.upper()} ", limit=ALL_ROWS)

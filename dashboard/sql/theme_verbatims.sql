@@ -1,6 +1,8 @@
 -- Grain: one row per segment assigned to $theme_id in a filtered item whose whole message
 -- contains $search (case-insensitive, literal; no search when NULL or blank); newest first,
--- at most $limit rows. count_matching is the number of rows before the limit.
+-- at most $limit rows. count_matching is the number of rows before the limit. First copies
+-- only: a copy is counted under its first copy, whose date and channel are the ones shown,
+-- and would repeat its text.
 -- Filter: items counted (feedback_scope) in the ISO weeks (Monday start, UTC) containing
 -- $start_date through $end_date, on one of $channels, in one of $languages / $products
 -- (NULL: any). message_marked is the whole message with the segment wrapped in « ».
@@ -21,6 +23,7 @@ theme_items AS (
     FROM theme_segments AS ts
     CROSS JOIN params AS p
     WHERE ts.theme_id = p.theme_id
+        AND ts.is_first_copy
         AND ts.week_start BETWEEN p.first_week AND p.last_week
         AND list_contains(p.channels, ts.channel)
         AND (p.languages IS NULL OR list_contains(p.languages, ts.language))

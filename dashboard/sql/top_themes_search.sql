@@ -1,4 +1,5 @@
--- Grain: one row per filtered feedback item whose whole message contains $search
+-- Grain: one row per filtered feedback item (first copies: a copy counts under its first
+-- copy, as everywhere) whose whole message contains $search
 -- (case-insensitive, literal: ILIKE with %, _ and \ escaped); newest first, at most
 -- $limit rows. count_matching is the number of rows before the limit. No rows when the
 -- search is blank. Filter: as headline_metrics ($start_date..$end_date as whole ISO weeks,
@@ -19,6 +20,7 @@ containing AS MATERIALIZED (
     SELECT f.feedback_id, f.received_at, f.channel, f.text AS message_text
     FROM feedback AS f
     WHERE nullif(trim(CAST($search AS VARCHAR)), '') IS NOT NULL
+        AND f.feedback_id = f.canonical_id
         AND f.text ILIKE '%' || replace(replace(replace(trim(CAST($search AS VARCHAR)),
         '\', '\\'), '%', '\%'), '_', '\_') || '%' ESCAPE '\'
 ),
