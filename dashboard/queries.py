@@ -177,10 +177,11 @@ def theme_verbatims(
 
 def theme_detail(db_path: Path, feedback_filter: FeedbackFilter, theme_id: str) -> pd.DataFrame:
     """One row about one theme (none if it does not exist): in the filter count_items,
-    count_reach, count_customers, mean_sentiment, negative/neutral/positive_share; over the
-    whole snapshot its score drivers (nps_/csat_impact with _ci_low/_ci_high, nps_/csat_with
-    and _without, count_nps_/csat_scored, is_nps_/csat_ranked), handling cost (median
-    handle and resolution times, *_vs_median_theme, cost_share, cost_rank), repeat contacts
+    count_reach, count_customers, mean_sentiment, negative/neutral/positive_share and
+    cost_share (as top_themes has it); over the whole snapshot its score drivers
+    (nps_/csat_impact with _ci_low/_ci_high, nps_/csat_with and _without,
+    count_nps_/csat_scored, is_nps_/csat_ranked), handling times (median handle and
+    resolution times, *_vs_median_theme, cost_rank), repeat contacts
     (repeat_customer_share) and self-service score (how_to_share, self_service_rank)."""
     params = {**feedback_filter.item_params(), "theme_id": theme_id}
     return run_query(db_path, "top_themes_detail", params)

@@ -543,6 +543,24 @@ def test_page_shows_real_themes_and_totals(
     assert app.selectbox(key="top_themes.theme").options[0].startswith(top_label)
 
 
+def test_theme_detail_cost_share_follows_the_filter_as_the_ranking_does(
+    published_db: Path, full_filter: FeedbackFilter
+) -> None:
+    tickets = FeedbackFilter(full_filter.start_date, full_filter.end_date, ("ticket",))
+    ranking = queries.top_themes(published_db, tickets, limit=5, rank_by="cost")
+    assert not ranking.empty
+    for row in ranking.itertuples():
+        detail = queries.theme_detail(published_db, tickets, row.theme_id).iloc[0]
+        everywhere = queries.theme_detail(published_db, full_filter, row.theme_id).iloc[0]
+        assert detail["cost_share"] == pytest.approx(row.cost_share)
+        assert detail["count_items"] == row.count_items
+    # the ticket-only share differs from the all-channel one somewhere
+    assert any(
+        queries.theme_detail(published_db, full_filter, t).iloc[0]["cost_share"] != pytest.approx(c)
+        for t, c in zip(ranking["theme_id"], ranking["cost_share"], strict=True)
+    )
+
+
 def test_theme_detail_shows_the_score_points_the_theme_loses(served_db: Path, full_filter: FeedbackFilter) -> None:
     app = run_app()
     theme_id = app.selectbox(key="top_themes.theme").value

@@ -202,9 +202,12 @@ def theme_detail_section(
     detail = data.theme_detail(snapshot, feedback_filter, theme_id).iloc[0]
     if pd.notna(detail["category_label"]):
         st.caption(f"Category: {detail['category_label']}")
-    # Two rows of three: six across cut the labels and values short ("0.7x th…").
-    col_items, col_nps, col_csat = st.columns(3)
-    col_handle, col_cost, col_repeat = st.columns(3)
+    # Two rows of three (six across cut labels and values short): what the filter selects,
+    # then what is measured over the whole snapshot, each row saying which it is.
+    st.caption("In the filter")
+    col_items, col_cost, col_sentiment_metric = st.columns(3)
+    st.caption("All dates and channels")
+    col_nps, col_csat, col_handle, col_repeat = st.columns(4)
     col_items.metric(
         "Theme items", f"{detail['count_items']:,}",
         help=f"Reach {detail['count_reach']:,}; {detail['count_customers']:,} customers.",
@@ -224,13 +227,18 @@ def theme_detail_section(
         f"{_signed(detail['csat_impact_ci_high'], 3)}{csat_rank_note}.",
     )
     col_handle.metric(
-        "Call handle time vs typical theme", _ratio(detail["handle_time_vs_median_theme"]),
-        help=f"Against the median theme's. Median resolution time of its tickets: "
+        "Handle time vs typical", _ratio(detail["handle_time_vs_median_theme"]),
+        help=f"Calls' median handle time against the median theme's. Median resolution time of its tickets: "
         f"{_ratio(detail['resolution_time_vs_median_theme'])} the median theme's.",
     )
     cost_share = detail["cost_share"]
     col_cost.metric(
         "Handling cost involved", "n/a" if pd.isna(cost_share) else f"{cost_share:.1%}", help=COST_SHARE_HELP
+    )
+    negative = detail["negative_share"]
+    col_sentiment_metric.metric(
+        "Negative segments", "n/a" if pd.isna(negative) else f"{negative:.0%}",
+        help="Share of the theme's segments (every copy) scored negative, in the filter.",
     )
     repeat = detail["repeat_customer_share"]
     col_repeat.metric(

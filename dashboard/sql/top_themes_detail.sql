@@ -1,5 +1,6 @@
--- Grain: one row: what is known about theme $theme_id within the filter, plus its
--- whole-snapshot score drivers, handling cost, repeat contacts and self-service score.
+-- Grain: one row: what is known about theme $theme_id within the filter (items, sentiment,
+-- cost_share as on the ranking), plus its whole-snapshot score drivers, handle and
+-- resolution times, repeat contacts and self-service score.
 -- Filter: as headline_metrics ($start_date..$end_date as whole ISO weeks, $channels,
 -- $languages, $products; NULL: any). No row when the theme does not exist.
 -- Sentiment shares are over the theme's segments in the filter (every copy).
@@ -27,6 +28,20 @@ theme_segments_in_filter AS (
         AND list_contains(p.channels, ts.channel)
         AND (p.languages IS NULL OR list_contains(p.languages, ts.language))
         AND (p.products IS NULL OR list_contains(p.products, ts.product))
+),
+
+filtered_cost AS (
+    -- as top_themes.sql: the cost of the filtered items mentioning the theme over all of theirs
+    SELECT
+        coalesce(sum(s.cost_units) FILTER (
+            WHERE s.feedback_id IN (SELECT feedback_id FROM theme_segments_in_filter)
+        ), 0) / nullif(sum(s.cost_units), 0) AS cost_share
+    FROM feedback_scope AS s
+    CROSS JOIN params AS p
+    WHERE s.week_start BETWEEN p.first_week AND p.last_week
+        AND list_contains(p.channels, s.channel)
+        AND (p.languages IS NULL OR list_contains(p.languages, s.language))
+        AND (p.products IS NULL OR list_contains(p.products, s.product))
 ),
 
 in_filter AS (
@@ -78,7 +93,7 @@ SELECT
     c.count_tickets,
     c.median_resolution_time_s,
     c.resolution_time_vs_median_theme,
-    c.cost_share,
+    fc.cost_share,
     c.cost_rank,
     r.repeat_customer_share,
     r.count_repeat_contacts,
@@ -88,6 +103,7 @@ SELECT
 FROM themes AS th
 CROSS JOIN params AS p
 CROSS JOIN in_filter AS f
+CROSS JOIN filtered_cost AS fc
 LEFT JOIN impact AS i ON th.theme_id = i.theme_id
 LEFT JOIN theme_handling_cost AS c ON th.theme_id = c.theme_id
 LEFT JOIN theme_repeat_contacts AS r ON th.theme_id = r.theme_id
