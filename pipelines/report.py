@@ -74,7 +74,7 @@ class HeadlineFigure:
     name: str
     value: str
     delta: str | None  # week-on-week change, None when there is nothing to compare
-    lower_is_better: bool = False
+    better: str | None = None  # "higher" or "lower" when a direction is good news; None: neither
 
 
 @dataclass(frozen=True)
@@ -131,12 +131,13 @@ def headline_figures(headline: pd.DataFrame) -> list[HeadlineFigure]:
         delta = None
         if pd.notna(before["negative_share"]):
             delta = f"{(now['negative_share'] - before['negative_share']) * 100:+.1f} pts"
-        figures.append(HeadlineFigure("Negative segments", f"{now['negative_share']:.0%}", delta, lower_is_better=True))
-    for score, scale in (("nps", "0–10"), ("csat", "1–5")):
+        figures.append(HeadlineFigure("Negative segments", f"{now['negative_share']:.0%}", delta, better="lower"))
+    # The 0-10 answer behind NPS, averaged: not NPS itself (promoters minus detractors, -100..100).
+    for score, name in (("nps", "Mean recommend score (0–10)"), ("csat", "Mean CSAT (1–5)")):
         mean_now, mean_before = now[f"mean_{score}"], before[f"mean_{score}"]
         if now[f"count_{score}"] > 0:
             delta = f"{mean_now - mean_before:+.2f}" if before[f"count_{score}"] > 0 else None
-            figures.append(HeadlineFigure(f"Mean {score.upper()} ({scale})", f"{mean_now:.2f}", delta))
+            figures.append(HeadlineFigure(name, f"{mean_now:.2f}", delta, better="higher"))
     return figures
 
 
@@ -239,14 +240,14 @@ def _as_of(digest: WeeklyDigest) -> str:
 COST_SHARES_OVERLAP = "An item that mentions several themes counts for each, so these shares overlap."
 
 
-def _cost_line(row: pd.Series) -> str:
+def cost_line(row: pd.Series) -> str:
     parts = [f"involved in {row['cost_share']:.0%} of handling cost", f"{row['count_items']:,} items"]
     if pd.notna(row["handle_time_vs_median_theme"]):
         parts.append(f"calls {row['handle_time_vs_median_theme']:.1f}× a typical theme's handle time")
     return ", ".join(parts)
 
 
-def _promotion_line(row: pd.Series) -> str:
+def promotion_line(row: pd.Series) -> str:
     parts = [
         f"{row['count_mentions']:,} mentions (last week {row['count_mentions_previous_week']:,})",
         f"{row['count_confused']:,} confused",
@@ -256,8 +257,9 @@ def _promotion_line(row: pd.Series) -> str:
     return ", ".join(parts)
 
 
-def _promotion_name(row: pd.Series) -> str:
-    return f"{row['name']} ({row['promo_code']}, {row['start_date']:%d %b}–{row['end_date']:%d %b})"
+def promotion_name(row: pd.Series) -> str:
+    code = f"{row['promo_code']}, " if pd.notna(row["promo_code"]) and row["promo_code"] else ""
+    return f"{row['name']} ({code}{row['start_date']:%d %b}–{row['end_date']:%d %b})"
 
 
 def render_markdown(digest: WeeklyDigest) -> str:
@@ -281,12 +283,12 @@ def render_markdown(digest: WeeklyDigest) -> str:
     else:
         lines += [COST_SHARES_OVERLAP, ""]
     for rank, (_, row) in enumerate(digest.cost_leaders.iterrows(), start=1):
-        lines.append(f"{rank}. {markdown_escape(row['label'])}: {_cost_line(row)}")
+        lines.append(f"{rank}. {markdown_escape(row['label'])}: {cost_line(row)}")
     lines += ["", "## Promotion watch", ""]
     if digest.promotions.empty:
         lines.append("No campaign was mentioned this week.")
     for _, row in digest.promotions.iterrows():
-        lines.append(f"- {markdown_escape(_promotion_name(row))}: {_promotion_line(row)}")
+        lines.append(f"- {markdown_escape(promotion_name(row))}: {promotion_line(row)}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -338,7 +340,7 @@ def render_html(digest: WeeklyDigest) -> str:
         parts.append("<p>No handling-cost figures in this warehouse.</p>")
     else:
         items = "".join(
-            f"<li><strong>{esc(row['label'])}</strong>: {esc(_cost_line(row))}</li>"
+            f"<li><strong>{esc(row['label'])}</strong>: {esc(cost_line(row))}</li>"
             for _, row in digest.cost_leaders.iterrows()
         )
         parts.append(f"<p>{esc(COST_SHARES_OVERLAP)}</p><ol>{items}</ol>")
@@ -347,7 +349,7 @@ def render_html(digest: WeeklyDigest) -> str:
         parts.append("<p>No campaign was mentioned this week.</p>")
     else:
         items = "".join(
-            f"<li><strong>{esc(_promotion_name(row))}</strong>: {esc(_promotion_line(row))}</li>"
+            f"<li><strong>{esc(promotion_name(row))}</strong>: {esc(promotion_line(row))}</li>"
             for _, row in digest.promotions.iterrows()
         )
         parts.append(f"<ul>{items}</ul>")

@@ -242,6 +242,25 @@ def test_page_shows_the_weeks_movers_with_evidence_and_verbatims(served_story_db
 
     (download,) = app.get("download_button")
     assert download.label == "Download the digest (Markdown)"
+    # a change in volume is neither good nor bad news by itself: grey, not red or green
+    assert items.proto.color == items.proto.MetricColor.GRAY
+
+
+def test_page_shows_the_weeks_promotions_and_the_cost_leaders_as_the_digest_does(
+    served_story_db: Path, mover_week: date
+) -> None:
+    app = open_page()
+    app.selectbox(key="weekly_review.week").set_value(mover_week).run()
+    assert not app.exception, [e.value for e in app.exception]
+    digest = report.load_digest(served_story_db, mover_week)
+    assert not digest.promotions.empty and not digest.cost_leaders.empty
+    subheaders = [s.value for s in app.subheader]
+    assert "Promotion watch" in subheaders and "Cost leaders (all weeks)" in subheaders
+    texts = [t.value for t in app.text]
+    for _, row in digest.promotions.iterrows():
+        assert f"{report.promotion_name(row)}: {report.promotion_line(row)}" in texts
+    for rank, (_, row) in enumerate(digest.cost_leaders.iterrows(), start=1):
+        assert f"{rank}. {row['label']}: {report.cost_line(row)}" in texts
 
 
 def test_page_says_so_when_nothing_is_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

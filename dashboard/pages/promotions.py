@@ -53,7 +53,7 @@ def campaign_title(campaign: pd.Series) -> str:
     code = f" ({campaign['promo_code']})" if pd.notna(campaign["promo_code"]) else ""
     return (
         f"{campaign['name']}{code} · {campaign['start_date']:%Y-%m-%d} to {campaign['end_date']:%Y-%m-%d}"
-        f" · {campaign['count_mentions']:,} mentions"
+        f" · {campaign['count_mentions']:,} mention{'' if campaign['count_mentions'] == 1 else 's'}"
     )
 
 
@@ -97,7 +97,7 @@ def headline(campaign: pd.Series) -> None:
         "Launch week, mentions a day",
         "n/a" if pd.isna(launch) else f"{launch:.1f}",
         None if pd.isna(launch) or pd.isna(before) else f"{launch - before:+.1f} vs before launch",
-        delta_color="inverse",
+        delta_color="off",  # a launch spike is expected: neither good nor bad news by itself
         help="The 7 days from launch against the days of the window before it "
         + ("(none in the data)." if pd.isna(before) else f"({before:.1f} a day)."),
     )

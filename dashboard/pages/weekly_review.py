@@ -2,7 +2,8 @@
 
 Pick a week (default: the newest complete one). Headline numbers with their week-on-week
 change; then the risers, new themes and fallers that the movers test flagged (theme_flags),
-each with its evidence, its trend and a few verbatims; and the digest to download.
+each with its evidence, its trend and a few verbatims; the campaigns mentioned that week and
+the cost leaders, as in the digest to download.
 Customer text is always shown as plain text (st.text), never rendered as Markdown or HTML.
 """
 
@@ -52,7 +53,7 @@ def headline(digest: report.WeeklyDigest) -> None:
             figure.name,
             figure.value,
             figure.delta,
-            delta_color="inverse" if figure.lower_is_better else "normal",
+            delta_color={"higher": "normal", "lower": "inverse"}.get(figure.better or "", "off"),
             help="Change against the week before.",
         )
 
@@ -80,6 +81,25 @@ def movers_section(digest: report.WeeklyDigest, movement: str, title: str, expla
         return
     for _, mover in movers.iterrows():
         mover_card(digest, mover)
+
+
+def promotion_watch(digest: report.WeeklyDigest) -> None:
+    st.subheader("Promotion watch")
+    st.caption("Campaigns customers mentioned this week; the Promotions page has the detail.")
+    if digest.promotions.empty:
+        st.info("No campaign was mentioned this week.")
+    for _, row in digest.promotions.iterrows():
+        st.text(f"{report.promotion_name(row)}: {report.promotion_line(row)}")
+
+
+def cost_leaders(digest: report.WeeklyDigest) -> None:
+    st.subheader("Cost leaders (all weeks)")
+    if digest.cost_leaders.empty:
+        st.info("No handling-cost figures in this warehouse.")
+        return
+    st.caption(report.COST_SHARES_OVERLAP)
+    for rank, (_, row) in enumerate(digest.cost_leaders.iterrows(), start=1):
+        st.text(f"{rank}. {row['label']}: {report.cost_line(row)}")
 
 
 snapshot = data.current_snapshot()
@@ -116,3 +136,5 @@ movers_section(
     digest, "falling", "Fallers",
     "Significantly fewer items than the theme's baseline predicts, or than last week after a rise (a wave falling away).",
 )
+promotion_watch(digest)
+cost_leaders(digest)
