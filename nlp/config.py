@@ -48,12 +48,22 @@ def _build(cls: type[T], section: Mapping[str, Any], **converted: Any) -> T:
     return cls(**values)
 
 
+def _words(section: Mapping[str, Any], key: str) -> list[str]:
+    """A list of words, lowercased. YAML reads a bare yes, no, on or off as a boolean: refused,
+    since the word would silently become "true"."""
+    words = section.get(key, [])
+    not_words = [w for w in words if not isinstance(w, str)]
+    if not_words:
+        raise ValueError(f"{key}: {not_words} are not words; quote them (YAML reads a bare yes/no as a boolean)")
+    return [w.lower() for w in words]
+
+
 def _content_rule(section: Mapping[str, Any]) -> ContentRule:
     return _build(
         ContentRule,
         section,
-        phatic_words=frozenset(str(w).lower() for w in section.get("phatic_words", [])),
-        filler_words=frozenset(str(w).lower() for w in section.get("filler_words", [])),
+        phatic_words=frozenset(_words(section, "phatic_words")),
+        filler_words=frozenset(_words(section, "filler_words")),
     )
 
 
@@ -90,6 +100,7 @@ def _theme_config(section: Mapping[str, Any]) -> ThemeConfig:
         {k: v for k, v in section.items() if k != "thresholds"},
         umap=_build(UmapConfig, section.get("umap", {})),
         vectorizer=_build(VectorizerConfig, section.get("vectorizer", {})),
+        keyword_ignore_words=tuple(_words(section, "keyword_ignore_words")),
         **_backend_thresholds(section),
     )
 

@@ -112,6 +112,11 @@ class ThemeConfig:
     umap: UmapConfig = field(default_factory=UmapConfig)
     vectorizer: VectorizerConfig = field(default_factory=VectorizerConfig)
     n_keywords: int = 10
+    # A keyword must be said by at least this share of the theme's (main-language) members,
+    # and by two: c-TF-IDF alone ranks a typo said once ("refnd") as distinctive.
+    keyword_min_support: float = 0.01
+    # Words a keyword never contains (conversational fillers: "okay refund", "oh refund").
+    keyword_ignore_words: tuple[str, ...] = ()
     match_threshold: float = 0.8
     assign_threshold: float = 0.4
     # Longest phrase (in words) used for the second half of a label.
@@ -481,6 +486,40 @@ def keyword_weights(
     return rows
 
 
+def theme_keywords(
+    weights: Sequence[dict[str, float]],
+    assignments: np.ndarray,
+    counts: TermCounts,
+    config: ThemeConfig,
+    occurrences: Sequence[int] | None = None,
+) -> list[list[str]]:
+    """Each theme's `n_keywords` heaviest terms (`weights`, see keyword_weights, over the
+    members `assignments` gives it) that at least `keyword_min_support` of those members say
+    (each counted `occurrences` times), two at least, and that hold no `keyword_ignore_words`;
+    the heaviest terms as they are when none qualifies."""
+    n_themes = len(weights)
+    members = np.flatnonzero((assignments >= 0) & (assignments < n_themes))
+    said_times = np.ones(len(members)) if occurrences is None else np.asarray(occurrences, dtype=float)[members]
+    membership = csr_matrix((said_times, (assignments[members], members)), shape=(n_themes, counts.matrix.shape[0]))
+    says = counts.matrix.copy()
+    says.data[:] = 1
+    support = (membership @ says).tocsr()  # themes x terms: members saying the term
+    theme_sizes = np.bincount(assignments[members], weights=said_times, minlength=n_themes)
+    column_of = {term: column for column, term in enumerate(counts.vocabulary.tolist())}
+    ignored = {word.lower() for word in config.keyword_ignore_words}
+    keywords = []
+    for theme in range(n_themes):
+        row = slice(support.indptr[theme], support.indptr[theme + 1])
+        saying = dict(zip(support.indices[row].tolist(), support.data[row].tolist(), strict=True))
+        minimum = max(2.0, math.ceil(config.keyword_min_support * theme_sizes[theme]))
+        qualified = [
+            term for term in weights[theme]
+            if saying.get(column_of[term], 0) >= minimum and not ignored.intersection(term.split())
+        ]
+        keywords.append((qualified or list(weights[theme]))[: config.n_keywords])
+    return keywords
+
+
 def describe_themes(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -498,17 +537,13 @@ def describe_themes(
     complaint in five languages reads in one of them."""
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
     counts = term_counts([texts[i] if assignments[i] >= 0 else "" for i in range(len(texts))], config)
-    all_weights = keyword_weights(texts, assignments, n_themes, config, counts)
-    all_keywords = [list(weights)[: config.n_keywords] for weights in all_weights]
     used_labels = set(taken)
     stop_words = frozenset(_stop_words(tuple(config.vectorizer.stop_word_languages)))
     label_assignments = (
         assignments if languages is None else main_language_members(assignments, languages, occurrences)
     )
-    label_weights = (
-        all_weights if label_assignments is assignments
-        else keyword_weights(texts, label_assignments, n_themes, config, counts)
-    )
+    label_weights = keyword_weights(texts, label_assignments, n_themes, config, counts)
+    all_keywords = theme_keywords(label_weights, label_assignments, counts, config, occurrences)
     centroids, closest = [], []
     for theme_index in range(n_themes):
         # Normalised a theme at a time: a normalised copy of every embedding would take

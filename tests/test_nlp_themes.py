@@ -351,3 +351,17 @@ def test_ward_cut_gives_scikit_learns_ward_clusters() -> None:
     assert len(set(ours.tolist())) == reference.n_clusters_ > 1
     assert adjusted_rand_score(ours, reference.labels_) == 1.0
     assert WardCut(distance_threshold=4.0).fit(points[:1]).labels_.tolist() == [0]
+
+
+def test_a_bare_yaml_yes_in_a_word_list_is_refused_not_read_as_true():
+    import yaml
+
+    from nlp.config import parse_nlp_config
+
+    document = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    document["themes"]["keyword_ignore_words"] = yaml.safe_load("[okay, yes]")
+    with pytest.raises(ValueError, match="quote them"):
+        parse_nlp_config(document)
+    document["themes"]["keyword_ignore_words"] = ["okay", "yes"]
+    assert "yes" in parse_nlp_config(document).themes.keyword_ignore_words
+    assert "yes" in parse_nlp_config(yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))).segment.content.filler_words

@@ -206,3 +206,27 @@ def test_main_language_members_keeps_each_theme_s_most_common_language() -> None
     assert main_language_members(np.array([0, 0, 0]), ["en", "zh", "zh"], [3, 1, 1]).tolist() == [0, -1, -1]
     with pytest.raises(ValueError):
         main_language_members(assignments, languages[:-1])
+
+
+def test_keywords_are_main_language_terms_said_by_several_members_without_fillers() -> None:
+    from nlp.themes import main_language_members, term_counts, theme_keywords
+
+    refund = [f"Okay, my refund for order {n} was never processed." for n in range(12)]
+    refund += ["The refnd was never processed, oh well.", "Refund still not processed after two weeks."]
+    refund_zh = ["退款一直没有处理。", "我的退款还没有到账。", "退款处理中显示错误。"]
+    gift = [f"My gift card balance disappeared after top-up number {n}." for n in range(15)]
+    texts = refund + refund_zh + gift
+    assignments = np.array([0] * (len(refund) + len(refund_zh)) + [1] * len(gift))
+    languages = ["en"] * len(refund) + ["zh"] * len(refund_zh) + ["en"] * len(gift)
+    config = replace(load_nlp_config(get_settings().nlp_config_path).themes, n_keywords=10)
+    main = main_language_members(assignments, languages)
+    counts = term_counts(texts, config)
+    weights = keyword_weights(texts, main, 2, config, counts)
+    assert "refnd" in weights[0]  # c-TF-IDF alone keeps the typo said once
+
+    refund_keywords, gift_keywords = theme_keywords(weights, main, counts, config)
+
+    assert "refund" in refund_keywords and "processed" in refund_keywords
+    assert not any("refnd" in k or "okay" in k.split() or "oh" in k.split() for k in refund_keywords)
+    assert not any(re.search(r"[\u4e00-\u9fff]", k) for k in refund_keywords)
+    assert {"gift", "card", "gift card"} <= set(gift_keywords)
