@@ -35,6 +35,16 @@ def theme_ranking_bar(
 TREND_PLOT_HEIGHT = 220  # pixels of the plot itself
 
 
+def monday_ticks(weeks: pd.Series) -> alt.Axis:
+    """An axis ticked on the weeks' Mondays: Vega's own week ticks fall on Sundays, a day
+    before every point. Labels that would overlap are thinned out."""
+    mondays = sorted({pd.Timestamp(week).date() for week in weeks})
+    return alt.Axis(
+        values=[alt.DateTime(year=d.year, month=d.month, date=d.day) for d in mondays],
+        format="%d %b" if len({d.year for d in mondays}) == 1 else "%d %b %Y", labelOverlap=True,
+    )
+
+
 def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Chart:
     """Weekly share of items per theme (a ``theme_trend`` frame), one line per theme. The
     legend goes below the plot, and only when there are several themes: theme labels are
@@ -45,7 +55,7 @@ def theme_trend_lines(trend: pd.DataFrame, label_order: Sequence[str]) -> alt.Ch
         alt.Chart(trend)
         .mark_line(point=True)
         .encode(
-            x=alt.X("week_start:T", title="Week (Monday, UTC)"),
+            x=alt.X("week_start:T", title="Week (Monday, UTC)", axis=monday_ticks(trend["week_start"])),
             y=alt.Y(
                 "share_of_items:Q", title="Share of the week's items", axis=alt.Axis(format="%")
             ),

@@ -532,9 +532,9 @@ def describe_themes(
 ) -> pd.DataFrame:
     """One row per theme 0..k-1 of `assignments` (THEME_COLUMNS): keywords, a label distinct
     from `taken` and from each other, size, unit centroid and representative text.
-    With `languages` (per text), a label is phrased from the members in the theme's most common
-    language only (counted over `occurrences`, see `main_language_members`), so a theme of one
-    complaint in five languages reads in one of them."""
+    With `languages` (per text), the label and keywords (see `theme_keywords`) come from the
+    members in the theme's most common language only (counted over `occurrences`, see
+    `main_language_members`), so a theme of one complaint in five languages reads in one of them."""
     n_themes = int(assignments.max()) + 1 if len(assignments) and assignments.max() >= 0 else 0
     counts = term_counts([texts[i] if assignments[i] >= 0 else "" for i in range(len(texts))], config)
     used_labels = set(taken)

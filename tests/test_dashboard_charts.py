@@ -32,3 +32,11 @@ def test_several_themes_share_a_legend_below_the_plot_with_whole_labels() -> Non
     assert spec["encoding"]["color"]["sort"] == labels
     # the plot keeps its height however many legend rows go below it
     assert spec["height"] == charts.TREND_PLOT_HEIGHT and spec["autosize"]["type"] == "fit-x"
+
+
+def test_trend_ticks_fall_on_the_weeks_mondays() -> None:
+    label = "refund — return processed"
+    spec = charts.theme_trend_lines(trend_frame([label]), [label]).to_dict()
+    ticks = spec["encoding"]["x"]["axis"]["values"]
+    # Vega-Lite months are 1-12: the frame's weeks start on Mondays 4 and 11 May 2026
+    assert ticks == [{"year": 2026, "month": 5, "date": 4}, {"year": 2026, "month": 5, "date": 11}]
