@@ -161,6 +161,22 @@ def test_served_page_shows_the_top_themes(dashboard_url: str, page: Page, served
     assert page.evaluate("window.vocInjected") is None
 
 
+def test_selecting_a_ranking_row_opens_that_theme(dashboard_url: str, page: Page, served_db: Path) -> None:
+    top = top_themes_from_db(served_db, 3)
+    page.goto(dashboard_url)
+    theme_selector = page.get_by_role("combobox", name="Theme", exact=True)
+    expect(theme_selector).to_have_value(f"{top[0][0]} ({top[0][1]:,} items)", timeout=PAGE_TIMEOUT_MS)
+    table = page.get_by_test_id("stDataFrame").first
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    assert box is not None
+    # The grid is a canvas: click the third row's selection box (rows of Streamlit's default
+    # 35 px under a header of the same height).
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 2 * 35 + 17)
+    label, items = top[2]
+    expect(theme_selector).to_have_value(f"{label} ({items:,} items)", timeout=PAGE_TIMEOUT_MS)
+
+
 def test_search_shows_matching_messages_as_inert_text(
     dashboard_url: str, page: Page, served_db: Path
 ) -> None:

@@ -9,6 +9,8 @@ rendered as Markdown or HTML.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -165,7 +167,18 @@ def ranking_and_trend(
                 "keywords": st.column_config.ListColumn("Keywords", width="large"),
             },
             key=f"{KEY}.ranking_table",
+            on_select=partial(_open_selected_theme, tuple(top["theme_id"])),
+            selection_mode="single-row",
         )
+        st.caption("Select a row to open that theme's detail below.")
+
+
+def _open_selected_theme(theme_ids: tuple[str, ...]) -> None:
+    """A row picked in the ranking table opens that theme in the detail (on the pick only, so
+    a theme chosen later in the selector stays chosen)."""
+    rows = st.session_state[f"{KEY}.ranking_table"]["selection"]["rows"]
+    if rows:
+        st.session_state[f"{KEY}.theme"] = theme_ids[rows[0]]
 
 
 def theme_selector(ranking: pd.DataFrame) -> str:
