@@ -75,6 +75,7 @@ class HeadlineFigure:
     value: str
     delta: str | None  # week-on-week change, None when there is nothing to compare
     better: str | None = None  # "higher" or "lower" when a direction is good news; None: neither
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,10 @@ def headline_figures(headline: pd.DataFrame) -> list[HeadlineFigure]:
     """Items, segments, negative share and mean NPS/CSAT (when scored) with week-on-week change."""
     now, before = headline.iloc[0], headline.iloc[1]
     figures = [
-        HeadlineFigure("Feedback items", f"{now['count_items']:,}", _change(now["count_items"], before["count_items"])),
-        HeadlineFigure("Segments", f"{now['count_segments']:,}", _change(now["count_segments"], before["count_segments"])),
+        HeadlineFigure("Feedback items", f"{now['count_items']:,}", _change(now["count_items"], before["count_items"]),
+                       help="Received this week; reposts and double submissions count once."),
+        HeadlineFigure("Segments", f"{now['count_segments']:,}", _change(now["count_segments"], before["count_segments"]),
+                       help="Sentences of this week's items, copies left out."),
     ]
     if pd.notna(now["negative_share"]):
         delta = None

@@ -650,6 +650,9 @@ def test_language_product_and_category_filters_reach_the_page(
     served_db: Path, items: pd.DataFrame, themed_segments: pd.DataFrame, full_filter: FeedbackFilter
 ) -> None:
     app = run_app()
+    # Offered by name, with the placeholders in words
+    assert "English (en)" in app.multiselect(key="top_themes.languages").options
+    assert "No product named" in app.multiselect(key="top_themes.products").options
     language = items["language"].value_counts().index[1]
     app.multiselect(key="top_themes.languages").set_value([language]).run()
     assert not app.exception

@@ -14,7 +14,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, labels
 from dashboard.queries import RANKINGS, FeedbackFilter, Snapshot
 
 COST_SHARE_HELP = (
@@ -75,10 +75,12 @@ def filter_controls(coverage: pd.Series) -> tuple[FeedbackFilter, int, str]:
     )
     col_languages, col_products, col_categories = st.columns(3)
     languages = col_languages.multiselect(
-        "Languages", list(coverage["languages"]), key=f"{KEY}.languages", placeholder="All"
+        "Languages", list(coverage["languages"]), key=f"{KEY}.languages", placeholder="All",
+        format_func=labels.language_name,
     )
     products = col_products.multiselect(
-        "Products", list(coverage["products"]), key=f"{KEY}.products", placeholder="All"
+        "Products", list(coverage["products"]), key=f"{KEY}.products", placeholder="All",
+        format_func=labels.product_name,
     )
     categories = col_categories.multiselect(
         "Theme categories", list(coverage["categories"]), key=f"{KEY}.categories",
@@ -112,7 +114,7 @@ def headline(metrics: pd.Series) -> None:
     col_segments.metric(
         "Segments",
         f"{metrics['count_segments']:,}",
-        help=f"{metrics['count_themed_segments']:,} of them belong to a theme.",
+        help=f"Sentences of every copy (the reach); {metrics['count_themed_segments']:,} of them belong to a theme.",
     )
     col_themes.metric("Themes mentioned", f"{metrics['count_themes']:,}")
     col_channels.metric("Channels", f"{metrics['count_channels']:,}")

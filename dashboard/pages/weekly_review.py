@@ -54,7 +54,7 @@ def headline(digest: report.WeeklyDigest) -> None:
             figure.value,
             figure.delta,
             delta_color={"higher": "normal", "lower": "inverse"}.get(figure.better or "", "off"),
-            help="Change against the week before.",
+            help=f"{figure.help} Change against the week before.".strip(),
         )
 
 
