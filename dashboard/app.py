@@ -36,12 +36,12 @@ if not db_path.is_file():
 page = st.navigation(
     [
         st.Page(
-            "pages/top_themes.py", title="Top themes", icon=":material/leaderboard:", default=True
+            "views/top_themes.py", title="Top themes", icon=":material/leaderboard:", default=True
         ),
-        st.Page("pages/weekly_review.py", title="Weekly review", icon=":material/event_note:"),
-        st.Page("pages/promotions.py", title="Promotions", icon=":material/campaign:"),
-        st.Page("pages/support_planning.py", title="Support planning", icon=":material/support_agent:"),
-        st.Page("pages/theme_management.py", title="Theme management", icon=":material/account_tree:"),
+        st.Page("views/weekly_review.py", title="Weekly review", icon=":material/event_note:"),
+        st.Page("views/promotions.py", title="Promotions", icon=":material/campaign:"),
+        st.Page("views/support_planning.py", title="Support planning", icon=":material/support_agent:"),
+        st.Page("views/theme_management.py", title="Theme management", icon=":material/account_tree:"),
     ]
 )
 page.run()

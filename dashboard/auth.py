@@ -51,8 +51,9 @@ def page_for_visitor() -> StreamlitPage | None:
     """None when the visitor may see the dashboard; otherwise the one page they may open.
 
     The entry script must hand that page to ``st.navigation`` rather than stop early: a run
-    that never calls ``st.navigation`` makes Streamlit serve the files in ``pages/`` by
-    their own URLs, past this check.
+    that never calls ``st.navigation`` makes Streamlit serve the files in a ``pages/`` folder by
+    their own URLs, past this check. (The page files live in ``views/`` for the same reason:
+    Streamlit serves a ``pages/`` folder by URL even before the entry script first runs.)
     """
     section = auth_section()
     if section is None:

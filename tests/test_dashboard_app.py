@@ -710,6 +710,6 @@ def test_missing_snapshot_shows_how_to_get_data(
         assert not app.metric and not app.dataframe and not app.title
         # no data page is registered (so none is listed, and their addresses show this page)
         with pytest.raises(ValueError, match=r"Known pages: \['Voice of customer'\]"):
-            app.switch_page("pages/weekly_review.py")
+            app.switch_page("views/weekly_review.py")
     finally:
         get_settings.cache_clear()

@@ -19,7 +19,7 @@ from pipelines.settings import get_settings
 from test_dashboard_browser import HOSTILE_PREFIX, PAGE_TIMEOUT_MS, dashboard_url, page  # noqa: F401 (fixtures)
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "pages/promotions.py"
+PAGE = "views/promotions.py"
 APP_TIMEOUT_S = 60
 INJECTIONS = ["x' OR '1'='1", "'; DROP TABLE feedback; --", "%", "$campaign_id", "?"]
 

@@ -18,7 +18,7 @@ from pipelines.settings import get_settings
 from test_dashboard_browser import PAGE_TIMEOUT_MS, dashboard_url, page, served_db  # noqa: F401 (fixtures)
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "pages/support_planning.py"
+PAGE = "views/support_planning.py"
 APP_TIMEOUT_S = 60
 
 

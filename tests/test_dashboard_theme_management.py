@@ -18,7 +18,7 @@ from pipelines.settings import get_settings
 from test_dashboard_browser import PAGE_TIMEOUT_MS, dashboard_url, page  # noqa: F401 (fixtures)
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGE = "pages/theme_management.py"
+PAGE = "views/theme_management.py"
 APP_TIMEOUT_S = 60
 HOSTILE_LABEL = '<img src=x onerror="window.vocInjected=1"> **not bold**'
 

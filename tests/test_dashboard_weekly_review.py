@@ -27,7 +27,7 @@ from test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, HOSTILE_PREFIX, free
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-PAGE = "pages/weekly_review.py"
+PAGE = "views/weekly_review.py"
 APP_TIMEOUT_S = 120
 # The story warehouse is larger than the browser test's: allow its page more time.
 PAGE_TIMEOUT_MS = 60_000

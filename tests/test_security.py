@@ -224,7 +224,7 @@ def rendered_text(app: AppTest) -> str:
 def page_app(page: str) -> AppTest:
     app = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT_S).run()
     if page != "top_themes":
-        app.switch_page(f"pages/{page}.py").run()
+        app.switch_page(f"views/{page}.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
@@ -587,9 +587,14 @@ def test_script_payloads_in_verbatims_are_shown_as_text_and_never_run(
 def login_url(served_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The dashboard served with an [auth] section (Streamlit reads .streamlit/secrets.toml
     from its working directory); nobody is logged in."""
+    with serve_with_login(served_db, tmp_path_factory.mktemp("served_with_login")) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def serve_with_login(served_db: Path, folder: Path) -> Iterator[str]:
     from test_dashboard_browser import free_port, wait_until_healthy
 
-    folder = tmp_path_factory.mktemp("served_with_login")
     (folder / ".streamlit").mkdir()
     auth = AUTH_SECRETS["auth"]
     (folder / ".streamlit" / "secrets.toml").write_text(
@@ -616,6 +621,23 @@ def login_url(served_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@pytest.mark.browser
+def test_a_page_opened_first_after_a_restart_asks_for_login_too(
+    served_db: Path, page, tmp_path: Path
+) -> None:
+    # A fresh server whose first request is a page's own URL: Streamlit serves a pages/
+    # folder by URL before the entry script has ever run, past the login check.
+    from playwright.sync_api import expect
+
+    from test_dashboard_browser import PAGE_TIMEOUT_MS
+
+    with serve_with_login(served_db, tmp_path) as base_url:
+        page.goto(f"{base_url}/theme_management")
+        expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        for test_id in ("stDataFrame", "stTextInput", "stSelectbox", "stForm"):
+            expect(page.get_by_test_id(test_id)).to_have_count(0)
 
 
 @pytest.mark.browser
