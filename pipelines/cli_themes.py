@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.settings import get_settings
-from pipelines.taxonomy_journal import TaxonomyEdit, append_edit, pending_edits
+from pipelines.taxonomy_journal import MAX_SPLIT_K, TaxonomyEdit, append_edit, pending_edits
 
 app = typer.Typer(help="List themes and edit the taxonomy (applied by the next run).", no_args_is_help=True)
 console = Console()
@@ -43,6 +43,14 @@ def _check_ids(db: Path, ids: list[str], table: str = "themes", key: str = "them
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise typer.BadParameter(f"not in the published snapshot: {', '.join(unknown)}")
+
+
+def _edit(action: str, target_id: str, **fields: object) -> TaxonomyEdit:
+    """The edit, or a usage error saying what is wrong with it (not a traceback)."""
+    try:
+        return TaxonomyEdit(action, target_id, author=_author(), **fields)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def _write(db: Path, edit: TaxonomyEdit) -> None:
@@ -95,10 +103,10 @@ def rename(
     path = _db(db)
     if theme_id.startswith("C"):
         _check_ids(path, [theme_id], "category_state", "category_id")
-        _write(path, TaxonomyEdit("category_rename", theme_id, value=label, author=_author()))
+        _write(path, _edit("category_rename", theme_id, value=label))
     else:
         _check_ids(path, [theme_id])
-        _write(path, TaxonomyEdit("rename", theme_id, value=label, author=_author()))
+        _write(path, _edit("rename", theme_id, value=label))
 
 
 @app.command()
@@ -107,10 +115,10 @@ def pin(theme_id: str, db: DbOption = None) -> None:
     path = _db(db)
     if theme_id.startswith("C"):
         _check_ids(path, [theme_id], "category_state", "category_id")
-        _write(path, TaxonomyEdit("category_pin", theme_id, author=_author()))
+        _write(path, _edit("category_pin", theme_id))
     else:
         _check_ids(path, [theme_id])
-        _write(path, TaxonomyEdit("pin", theme_id, author=_author()))
+        _write(path, _edit("pin", theme_id))
 
 
 @app.command()
@@ -122,19 +130,19 @@ def merge(
     """Merge themes into one; later refits keep them merged."""
     path = _db(db)
     _check_ids(path, [into, *others])
-    _write(path, TaxonomyEdit("merge", into, other_ids=tuple(others), author=_author()))
+    _write(path, _edit("merge", into, other_ids=tuple(others)))
 
 
 @app.command()
 def split(
     theme_id: str,
-    k: Annotated[int, typer.Option("--k", min=2, help="Number of child themes.")] = 2,
+    k: Annotated[int, typer.Option("--k", min=2, max=MAX_SPLIT_K, help="Number of child themes.")] = 2,
     db: DbOption = None,
 ) -> None:
     """Re-cluster one theme's segments into k child themes with new ids."""
     path = _db(db)
     _check_ids(path, [theme_id])
-    _write(path, TaxonomyEdit("split", theme_id, k=k, author=_author()))
+    _write(path, _edit("split", theme_id, k=k))
 
 
 @app.command()
@@ -147,7 +155,7 @@ def owner(
     path = _db(db)
     if theme_id.startswith("C"):
         _check_ids(path, [theme_id], "category_state", "category_id")
-        _write(path, TaxonomyEdit("category_owner", theme_id, value=team, author=_author()))
+        _write(path, _edit("category_owner", theme_id, value=team))
     else:
         _check_ids(path, [theme_id])
-        _write(path, TaxonomyEdit("owner", theme_id, value=team, author=_author()))
+        _write(path, _edit("owner", theme_id, value=team))

@@ -112,14 +112,17 @@ def _split(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
     children = split_theme(vectors, k, config.seed)
     all_ids = [r[0] for r in con.execute("SELECT theme_id FROM theme_state").fetchall()]
     child_ids = next_theme_ids(all_ids, k)
-    parent_category = fetch_row(con, "SELECT category_id FROM theme_state WHERE theme_id = ?", [edit.target_id])[0]
+    # The children inherit the parent's category and owner: the same team still owns the fix.
+    parent_category, parent_owner = fetch_row(
+        con, "SELECT category_id, owner_team FROM theme_state WHERE theme_id = ?", [edit.target_id]
+    )
     for child_id in child_ids:
         # Placeholder row; describe_stored_themes fills label, keywords and centroid below.
         con.execute(
             """INSERT INTO theme_state (theme_id, label, keywords, centroid, is_active, first_seen_run,
-                                        last_seen_run, split_from, category_id)
-               VALUES (?, ?, [], [], true, ?, ?, ?, ?)""",
-            [child_id, child_id, run_id, run_id, edit.target_id, parent_category],
+                                        last_seen_run, split_from, category_id, owner_team)
+               VALUES (?, ?, [], [], true, ?, ?, ?, ?, ?)""",
+            [child_id, child_id, run_id, run_id, edit.target_id, parent_category, parent_owner],
         )
     assigned = pd.DataFrame({"text_hash": members["text_hash"], "child": [child_ids[c] for c in children]})
     con.register("split_assignments", assigned)

@@ -20,6 +20,9 @@ ACTIONS = THEME_ACTIONS + CATEGORY_ACTIONS
 _NEEDS_VALUE = ("rename", "category_rename")
 
 
+MAX_SPLIT_K = 10  # more children than this are rarely what a person means by a split
+
+
 @dataclass(frozen=True)
 class TaxonomyEdit:
     """One edit. target_id is the theme (or category) acted on; for merge, the theme kept,
@@ -43,8 +46,8 @@ class TaxonomyEdit:
             raise ValueError(f"{self.action} needs a non-empty label")
         if self.action == "merge" and (not self.other_ids or self.target_id in self.other_ids):
             raise ValueError("merge needs other themes to fold into the target, not the target itself")
-        if self.action == "split" and (self.k is None or self.k < 2):
-            raise ValueError("split needs k of at least 2")
+        if self.action == "split" and (self.k is None or not 2 <= self.k <= MAX_SPLIT_K):
+            raise ValueError(f"split needs k from 2 to {MAX_SPLIT_K}")
 
     def describe(self) -> str:
         """One line a person reads in a list of pending edits."""

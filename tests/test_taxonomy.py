@@ -63,6 +63,7 @@ def test_journal_round_trip_and_validation(tmp_path: Path) -> None:
     assert pending_edits(journal, {edits[0].edit_id}) == edits[1:]
     for bad in (dict(action="rename", target_id="T1", value=" "), dict(action="merge", target_id="T1"),
                 dict(action="merge", target_id="T1", other_ids=("T1",)), dict(action="split", target_id="T1", k=1),
+                dict(action="split", target_id="T1", k=11),
                 dict(action="explode", target_id="T1")):
         with pytest.raises(ValueError):
             TaxonomyEdit(**bad)
@@ -98,6 +99,7 @@ def edits_and_runs(edited_copy: Path, built_warehouse) -> dict:
     edits = [
         TaxonomyEdit("rename", renamed, value="gift cards — code refused"),
         TaxonomyEdit("merge", kept, other_ids=(absorbed,)),
+        TaxonomyEdit("owner", split, value="Orders"),
         TaxonomyEdit("split", split, k=2),
         TaxonomyEdit("owner", owned, value="Payments"),
         TaxonomyEdit("pin", owned),
@@ -135,13 +137,15 @@ def check_edits_hold(rows: list[tuple], runs: dict) -> None:
     assert runs["absorbed"] in list(by_id[runs["kept"]][3])
     assert runs["split"] not in by_id
     assert len(runs["children"]) == 2 and all(by_id[c][4] == runs["split"] for c in runs["children"])
+    assert all(by_id[c][2] == "Orders" for c in runs["children"])  # the split theme's owner
     assert by_id[runs["owned"]][2] == "Payments"
     assert by_id[runs["owned"]][1] == runs["owned_label"]  # pinned
     # The edited category keeps its id (its themes mostly stay together), label and owner;
     # its themes are owned by Finance unless they have an owner of their own.
     in_category = [r for r in rows if r[5] == runs["category"]]
     assert in_category and all(r[6] == "Money matters" for r in in_category)
-    assert all(r[2] == ("Payments" if r[0] == runs["owned"] else "Finance") for r in in_category)
+    own = {runs["owned"]: "Payments", **dict.fromkeys(runs["children"], "Orders")}
+    assert all(r[2] == own.get(r[0], "Finance") for r in in_category)
     labels = [r[1] for r in rows]
     assert len(labels) == len(set(labels))
     assert len({r[5] for r in rows}) <= 15
@@ -180,3 +184,23 @@ def test_history_records_merges_splits_and_runs(edits_and_runs: dict) -> None:
     rows = fetch(db, "SELECT first_seen_at <= last_seen_at, first_seen_run IS NOT NULL, representative_text "
                      "FROM themes")
     assert all(r[0] and r[1] and r[2] for r in rows)
+
+
+def test_the_cli_refuses_a_bad_edit_with_a_usage_error(built_warehouse, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(built_warehouse.db_path, db)
+    (theme_id,) = fetch(db, "SELECT min(theme_id) FROM themes")[0]
+    runner = CliRunner()
+    for args, says in (
+        (["merge", theme_id, theme_id], "not the target itself"),
+        (["rename", theme_id, "   "], "non-empty label"),
+        (["split", theme_id, "--k", "11"], "--k"),
+    ):
+        result = runner.invoke(app, ["themes", *args, "--db", str(db)], env={"COLUMNS": "200"})
+        assert result.exit_code == 2, result.output
+        assert says in result.output and "Traceback" not in result.output
+    assert not get_settings().taxonomy_journal_path(db).exists()  # nothing was recorded

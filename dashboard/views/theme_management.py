@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import data, queries
 from pipelines.report import markdown_escape
 from pipelines.settings import get_settings
-from pipelines.taxonomy_journal import TaxonomyEdit, append_edit, pending_edits
+from pipelines.taxonomy_journal import MAX_SPLIT_K, TaxonomyEdit, append_edit, pending_edits
 
 KEY = "theme_management"  # prefix of this page's widget keys
 ALL_CATEGORIES = "(all categories)"
@@ -91,7 +91,7 @@ def theme_forms(themes: pd.DataFrame) -> None:
             st.error("Pick at least one other theme to fold in.")
     with split_tab, st.form(f"{KEY}.split_form"):
         theme_id = st.selectbox("Theme", ids, format_func=show, key=f"{KEY}.split_theme")
-        k = st.number_input("Into how many themes", min_value=2, max_value=10, value=2, key=f"{KEY}.split_k")
+        k = st.number_input("Into how many themes", min_value=2, max_value=MAX_SPLIT_K, value=2, key=f"{KEY}.split_k")
         if st.form_submit_button("Split"):
             record(TaxonomyEdit("split", theme_id, k=int(k), author="dashboard"))
     with pin_tab, st.form(f"{KEY}.pin_form"):
