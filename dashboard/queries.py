@@ -427,6 +427,12 @@ def theme_management_categories(db_path: Path) -> pd.DataFrame:
     return run_query(db_path, "theme_management_categories")
 
 
+def landed_edit_ids(db_path: Path) -> set[str]:
+    """Every taxonomy edit a run has landed (applied or rejected); the rest of the journal is
+    pending."""
+    return set(run_query(db_path, "theme_management_landed_edit_ids")["edit_id"])
+
+
 def theme_management_edits(db_path: Path, limit: int = 50) -> pd.DataFrame:
     """The newest taxonomy edits runs have landed, with their outcome."""
     _check_limit(limit, allow_none=False)

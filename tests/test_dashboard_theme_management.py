@@ -104,6 +104,26 @@ def test_an_edit_is_pending_until_the_next_run_applies_it(app_db: Path, built_wa
         ("parcel never came — courier lost it", True)]
 
 
+def test_edits_landed_long_ago_are_never_shown_as_pending(app_db: Path) -> None:
+    # More landed edits than the page's table of the newest lists (50): none of them is pending.
+    from pipelines.taxonomy_journal import TaxonomyEdit, append_edit
+
+    (theme_id,) = fetch(app_db, "SELECT min(theme_id) FROM themes")[0]
+    journal = get_settings().taxonomy_journal_path(app_db)
+    edits = [TaxonomyEdit("owner", theme_id, value=f"Team {n}") for n in range(55)]
+    for edit in edits:
+        append_edit(journal, edit)
+    with duckdb.connect(str(app_db)) as con:
+        con.executemany(
+            "INSERT INTO taxonomy_edits VALUES (?, ?, 'owner', ?, [], ?, NULL, NULL, 'run_1', 'run_1', 'applied')",
+            [[e.edit_id, e.created_at, e.target_id, e.value] for e in edits],
+        )
+    assert queries.landed_edit_ids(app_db) == {e.edit_id for e in edits}
+    app = theme_management_page()
+    assert not any(s.value.startswith("Pending edits") for s in app.subheader)
+    assert any("No pending edits" in c.value for c in app.caption)
+
+
 # ---------------------------------------------------------------- the served page (Chromium)
 
 

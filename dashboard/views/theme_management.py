@@ -135,8 +135,8 @@ st.caption(
 if message := st.session_state.pop(f"{KEY}.recorded", None):
     st.success(message)
 
-edits = queries.theme_management_edits(snapshot.path)
-pending_section(set(edits.loc[edits["applied_run"].notna(), "edit_id"]))
+# Every landed edit, not only the newest the table below shows: older ones are not pending.
+pending_section(queries.landed_edit_ids(snapshot.path))
 
 categories = queries.theme_management_categories(snapshot.path)
 if categories.empty:
@@ -172,6 +172,24 @@ theme_forms(all_themes)
 st.subheader("Edit categories")
 category_forms(categories)
 
+edits = queries.theme_management_edits(snapshot.path)
 if not edits.empty:
-    with st.expander(f"Edits applied by runs ({len(edits)} newest)"):
-        st.dataframe(edits, hide_index=True, key=f"{KEY}.edits")
+    rejected = int(edits["outcome"].str.startswith("rejected").sum())
+    title = f"Edits landed by runs ({len(edits)} newest" + (f", {rejected} rejected)" if rejected else ")")
+    with st.expander(title, expanded=bool(rejected)):
+        st.dataframe(
+            edits, hide_index=True, key=f"{KEY}.edits",
+            column_order=["created_at", "outcome", "action", "target_id", "other_ids", "value", "k", "author",
+                          "applied_run"],
+            column_config={
+                "created_at": st.column_config.DatetimeColumn("Made at (UTC)"),
+                "outcome": st.column_config.TextColumn("Outcome", width="medium"),
+                "action": st.column_config.TextColumn("Edit"),
+                "target_id": st.column_config.TextColumn("Theme or category"),
+                "other_ids": st.column_config.ListColumn("Merged in"),
+                "value": st.column_config.TextColumn("Label or owner"),
+                "k": st.column_config.NumberColumn("Split into"),
+                "author": st.column_config.TextColumn("By"),
+                "applied_run": st.column_config.TextColumn("Run"),
+            },
+        )
