@@ -100,7 +100,15 @@ def _print_report(report) -> None:
             f"without refitting; {t['unassigned_share']:.1%} wait unassigned."
         )
     else:
-        console.print(f"No new segments: kept the {t['themes_active']} existing themes.")
+        console.print("No new segments: kept the existing themes.")
+    edits = t["taxonomy"]
+    if edits["edits_applied"] or edits["edits_rejected"]:
+        console.print(
+            f"Taxonomy: applied {edits['edits_applied']} edits from the journal, rejected {edits['edits_rejected']}"
+            + ("." if not edits["rejections"] else ":")
+        )
+        for rejection in edits["rejections"]:
+            console.print(f"  rejected: {rejection}")
     console.print(
         f"Warehouse: {w['feedback']} feedback items over {w['channels']} channels, {w['segments']} segments, "
         f"{w['themes']} themes, {w['quarantine']} quarantined records, {w['theme_weekly']} theme_weekly rows."

@@ -265,6 +265,7 @@ class TaxonomyReport:
     edits_applied: int
     edits_rejected: int
     categories_active: int
+    rejections: tuple[str, ...] = ()  # "<edit>: <why>", one per rejected edit
 
 
 def update_taxonomy(
@@ -278,7 +279,8 @@ def update_taxonomy(
     """Land the journal, apply pending edits in order, then regroup categories if the themes
     changed (or some theme has none yet) and keep every label distinct."""
     landed = land_journal(con, journal, run_id)
-    applied = rejected = 0
+    applied = 0
+    rejections: list[str] = []
     structural = False
     for edit in _landed_pending(con):
         try:
@@ -288,7 +290,7 @@ def update_taxonomy(
             structural |= edit.action in ("merge", "split")
         except EditRejected as reason:
             outcome = f"rejected: {reason}"
-            rejected += 1
+            rejections.append(f"{edit.describe()}: {reason}")
         con.execute(
             "UPDATE taxonomy_edits SET applied_run = ?, outcome = ? WHERE edit_id = ?", [run_id, outcome, edit.edit_id]
         )
@@ -302,4 +304,4 @@ def update_taxonomy(
     else:
         categories = fetch_row(con, "SELECT count(*) FROM category_state WHERE is_active")[0]
     _make_theme_labels_distinct(con)
-    return TaxonomyReport(landed, applied, rejected, categories)
+    return TaxonomyReport(landed, applied, len(rejections), categories, tuple(rejections))

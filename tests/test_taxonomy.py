@@ -114,7 +114,7 @@ def edits_and_runs(edited_copy: Path, built_warehouse) -> dict:
     ids_before = {r[0] for r in themes}
     owned_label = next(label for theme_id, label, _ in themes if theme_id == owned)
 
-    voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path)
+    first_report = voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path)
     after_run = fetch(db, "SELECT theme_id, label, owner_team, merged_from, split_from, category_id, category_label "
                           "FROM themes ORDER BY theme_id")
     outcomes = dict(fetch(db, "SELECT edit_id, outcome FROM taxonomy_edits"))
@@ -126,7 +126,7 @@ def edits_and_runs(edited_copy: Path, built_warehouse) -> dict:
     return dict(
         db=db, edits=edits, pending_before_run=before_run, outcomes=outcomes, ids_before=ids_before,
         renamed=renamed, kept=kept, category=category, absorbed=absorbed, split=split, owned=owned, owned_label=owned_label,
-        after_run=after_run, after_refit=after_refit, children=children,
+        after_run=after_run, after_refit=after_refit, children=children, first_report=first_report,
     )
 
 
@@ -204,3 +204,14 @@ def test_the_cli_refuses_a_bad_edit_with_a_usage_error(built_warehouse, tmp_path
         assert result.exit_code == 2, result.output
         assert says in result.output and "Traceback" not in result.output
     assert not get_settings().taxonomy_journal_path(db).exists()  # nothing was recorded
+
+
+def test_voc_run_prints_which_edits_it_applied_and_why_it_rejected_one(edits_and_runs: dict) -> None:
+    from pipelines import cli
+
+    with cli.console.capture() as captured:
+        cli._print_report(edits_and_runs["first_report"])
+    printed = " ".join(captured.get().split())
+    applied = len(edits_and_runs["edits"]) - 1
+    assert f"Taxonomy: applied {applied} edits from the journal, rejected 1:" in printed
+    assert "rejected: merge" in printed and "T9999" in printed
