@@ -65,6 +65,28 @@ def test_query_functions_list_themes_and_categories(app_db: Path) -> None:
     assert queries.theme_management_themes(app_db, "x' OR '1'='1").empty  # bound, not spliced
 
 
+def test_items_count_copies_once_as_top_themes_does_and_categories_count_each_item_once(app_db: Path) -> None:
+    from datetime import date
+
+    from dashboard.queries import FeedbackFilter
+
+    channels = tuple(sorted(r[0] for r in fetch(app_db, "SELECT DISTINCT channel FROM feedback")))
+    everything = FeedbackFilter(date(2000, 1, 3), date(2100, 1, 3), channels)
+    ranked = queries.top_themes(app_db, everything, limit=None)
+    themes = queries.theme_management_themes(app_db).set_index("theme_id")
+    assert (themes.loc[ranked["theme_id"], "count_items"].to_numpy() == ranked["count_items"].to_numpy()).all()
+    assert fetch(app_db, "SELECT count(*) FROM feedback WHERE feedback_id <> canonical_id")[0][0] > 0
+    categories = queries.theme_management_categories(app_db)
+    for row in categories.itertuples():
+        (expected,) = fetch(
+            app_db,
+            """SELECT count(DISTINCT f.canonical_id) FROM segments AS s JOIN themes AS t USING (theme_id)
+               JOIN feedback AS f USING (feedback_id) WHERE t.category_id = ?""",
+            [row.category_id],
+        )[0]
+        assert row.count_items == expected <= themes.loc[themes["category_id"] == row.category_id, "count_items"].sum()
+
+
 def test_page_lists_categories_and_themes_with_history(app_db: Path) -> None:
     app = theme_management_page()
     assert app.title[0].value == "Theme management"

@@ -1,4 +1,5 @@
--- themes: the active themes with their size, category, owner and history.
+-- themes: the active themes with their size (count_items: distinct first copies), category,
+-- owner and history.
 -- owner_team is the theme's own owner, else its category's. first_seen_at/last_seen_at span
 -- the received dates of the feedback behind it; merged_from lists the themes merged into it.
 -- Grain: one row per active theme. Key: theme_id.
@@ -7,7 +8,8 @@ WITH theme_sizes AS (
     SELECT
         segments.theme_id,
         count(*) AS count_segments,
-        count(DISTINCT segments.feedback_id) AS count_items,
+        -- copies of a message count once, as everywhere on the pages
+        count(DISTINCT feedback.canonical_id) AS count_items,
         min(feedback.received_at) AS first_seen_at,
         max(feedback.received_at) AS last_seen_at
     FROM segments
