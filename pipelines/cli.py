@@ -323,7 +323,10 @@ def report(
     db_path = Path(db or get_settings().db_path)
     if not db_path.is_file():
         raise typer.BadParameter(f"no published warehouse at {db_path}; run `voc run` first", param_hint="--db")
-    text = write_report(db_path, week_start, output_format)
+    try:
+        text = write_report(db_path, week_start, output_format)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--week") from None
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")

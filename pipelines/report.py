@@ -99,6 +99,10 @@ def load_digest(db_path: Path, week_start: date | None = None) -> WeeklyDigest:
     weeks = queries.review_weeks(db_path)
     week_start = week_start or default_week(weeks)
     this_week = weeks[[pd.Timestamp(w).date() == week_start for w in weeks["week_start"]]]
+    if this_week.empty:  # a digest of nothing would read as a week of zeros, "down 100 %"
+        covered = [iso_week(pd.Timestamp(w).date()) for w in weeks["week_start"]]
+        span = f"{min(covered)} to {max(covered)}" if covered else "no week yet"
+        raise ValueError(f"the data has no week {iso_week(week_start)}; it covers {span}")
     movers = queries.weekly_movers(db_path, week_start)
     theme_ids = movers["theme_id"].tolist()
     finished_at = queries.data_as_of(db_path)["finished_at"].iloc[0]

@@ -179,6 +179,10 @@ def test_cli_writes_the_digest_and_refuses_bad_input(hostile_db: Path, crash_wee
     for args in (["--week", "2026-W99"], ["--format", "pdf"], ["--db", str(tmp_path / "missing.duckdb")]):
         refused = runner.invoke(app, ["report", "--db", str(hostile_db), *args])
         assert refused.exit_code != 0
+    # A week the data does not reach is refused, not written as a week of zeros
+    for outside in ("2020-W10", "2099-W10"):
+        refused = runner.invoke(app, ["report", "--week", outside, "--db", str(hostile_db)], env={"COLUMNS": "200"})
+        assert refused.exit_code == 2 and "the data has no week" in refused.output, refused.output
 
 
 def test_promotion_watch_lists_the_campaigns_mentioned_that_week(story_warehouse) -> None:
