@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
+from dashboard import charts, queries
 from dashboard.data import published_db_path
 from pipelines.report import markdown_escape
 
@@ -57,7 +57,8 @@ def forecast_chart(frame: pd.DataFrame) -> alt.LayerChart:
 
 
 def hours_chart(hours: pd.DataFrame, staff_hours: float) -> alt.LayerChart:
-    base = alt.Chart(hours).encode(x=alt.X("week_start:T", title="Week (Monday, UTC)"))
+    base = alt.Chart(hours).encode(
+        x=alt.X("week_start:T", title="Week (Monday, UTC)", axis=charts.monday_ticks(hours["week_start"])))
     band = base.mark_area(opacity=0.2).encode(
         y=alt.Y("agent_hours_lower:Q", title="Agent-hours per week"), y2="agent_hours_upper:Q")
     needed = base.mark_bar(opacity=0.7).encode(
@@ -141,6 +142,8 @@ staff_hours = st.number_input(
          "settings (ticket_work_minutes, social_reply_minutes); survey comments none.",
 )
 st.altair_chart(hours_chart(hours, staff_hours), width="stretch")
+st.caption("Bars: agent-hours the forecast contacts need (red above the staffing you entered, the dashed "
+           "line); shaded: from the channels' lower to their upper 80 % bounds added up, so wider than 80 %.")
 short = hours[hours["agent_hours"] > staff_hours]
 st.markdown(
     f"**{len(short)} of {len(hours)} weeks** need more than {staff_hours:,.0f} agent-hours"
