@@ -347,8 +347,9 @@ def agent_hours_needed(db_path: Path) -> pd.DataFrame:
 
 def self_service_savings(db_path: Path, deflection: float = DEFAULT_DEFLECTION, limit: int = 10) -> pd.DataFrame:
     """Themes by the agent-hours self-service could save in the last 52 weeks: theme_id,
-    label, count_items, agent_hours, minutes_per_contact, how_to_share (segments asked as a
-    question or how-to), hours_saved_per_year (= agent_hours x how_to_share x ``deflection``)."""
+    label, count_items (contacts that took agent time), agent_hours, minutes_per_contact,
+    how_to_share (segments asked as a question or how-to), negative_share,
+    hours_saved_per_year (= agent_hours x how_to_share x (1 - negative_share) x ``deflection``)."""
     if not 0 <= deflection <= 1:
         raise ValueError(f"deflection must be a share between 0 and 1, got {deflection!r}")
     _check_limit(limit, allow_none=False)

@@ -40,10 +40,20 @@ def test_query_functions_return_the_marts(published_db: Path) -> None:
     assert actual.groupby("series").size().max() == 4
     savings = queries.self_service_savings(published_db, 0.6, limit=3)
     assert len(savings) <= 3 and savings["hours_saved_per_year"].is_monotonic_decreasing
-    how_to = dict(fetch(published_db, "SELECT theme_id, how_to_share FROM self_service_candidates"))
+    shares = {t: (h, n) for t, h, n in fetch(
+        published_db, "SELECT theme_id, how_to_share, negative_share FROM self_service_candidates")}
+    calm_questions = [shares[t][0] * (1 - shares[t][1]) for t in savings["theme_id"]]
     assert savings["hours_saved_per_year"].to_numpy() == pytest.approx(
-        0.6 * savings["agent_hours"].to_numpy() * savings["theme_id"].map(how_to).to_numpy()
+        0.6 * savings["agent_hours"].to_numpy() * calm_questions
     )
+    # contacts are those that took agent time: survey comments are not handled
+    every = queries.self_service_savings(published_db, 0.6, limit=1000)
+    (handled,) = fetch(
+        published_db,
+        """SELECT sum(count_items) FROM agent_hours_weekly WHERE agent_hours > 0
+           AND week_start > (SELECT max(week_start) FROM agent_hours_weekly) - INTERVAL 52 WEEK""",
+    )[0]
+    assert every["count_items"].sum() == handled
     for bad in ({"deflection": 1.5}, {"limit": 0}):
         with pytest.raises(ValueError):
             queries.self_service_savings(published_db, **{"deflection": 0.6, "limit": 3, **bad})

@@ -165,6 +165,10 @@ st.dataframe(
                        "Asked as a question", format="percent",
                        help="Share of the theme's sentences that ask a question or how to do something: "
                        "what a help page, bot or status tracker could answer."),
+                   "negative_share": st.column_config.NumberColumn(
+                       "Negative", format="percent",
+                       help="Share of its sentences that are negative: an angry question is a complaint, "
+                       "which self-service rarely answers, so the hours saved are weighed by the calm share."),
                    "hours_saved_per_year": st.column_config.NumberColumn("Hours saved per year", format="%.0f")},
     key=f"{KEY}.self_service",
 )
