@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 from datetime import date
@@ -209,10 +208,11 @@ def serve_dashboard(db: Path, port: int, address: str) -> None:
         "--browser.gatherUsageStats", "false",
     ]
     console.print(f"Dashboard on http://{address}:{port} (Ctrl-C stops it)")
-    try:
-        subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=False)
-    except KeyboardInterrupt:
-        pass
+    sys.stdout.flush()
+    # Streamlit takes this process's place: a stop signal reaches the server itself (a child
+    # left running would keep the port), and its exit status (1: port taken) is ours.
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, command, env)
 
 
 @app.command()

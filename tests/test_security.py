@@ -497,6 +497,36 @@ def test_voc_dashboard_listens_on_loopback_only(hostile_run: HostileRun, tmp_pat
             server.wait()
 
 
+def test_voc_dashboard_stops_on_sigterm_and_fails_on_a_taken_port(hostile_run: HostileRun, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    port = _free_port()
+    command = [sys.executable, "-m", "pipelines.cli", "dashboard", "--db", str(hostile_run.db_path), "--port", str(port)]
+    with (tmp_path / "dashboard.log").open("wb") as out:
+        server = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not listening_addresses(port):
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "dashboard.log").read_text()
+            time.sleep(0.2)  # polling interval, not a wait for content
+        server.terminate()  # the one process a service manager knows, not its group
+        server.wait(timeout=15)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    deadline = time.monotonic() + 10
+    while listening_addresses(port):  # nothing may be left holding the port
+        assert time.monotonic() < deadline, f"port {port} still taken after voc dashboard stopped"
+        time.sleep(0.2)
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = subprocess.run([*command[:-1], str(taken.getsockname()[1])], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert busy.returncode != 0 and "not available" in busy.stdout + busy.stderr
+
+
 # ---------------------------------------------------------------- script payloads (Chromium)
 
 
