@@ -977,6 +977,34 @@ def settle_theme_ids(theme_ids: Sequence[str | None], embeddings: np.ndarray, ru
     return settled
 
 
+def keep_merges_together(
+    mapping: Mapping[int, str],
+    assignments: np.ndarray,
+    previous_theme_ids: Sequence[str | None],
+    absorbers: Iterable[str],
+    new_ids: Iterable[str],
+) -> dict[int, str]:
+    """`mapping` (theme_index → theme_id, see match_themes) with each fitted theme that got a
+    new id but whose texts mostly (more than half, by `previous_theme_ids` per text) sat in a
+    theme that absorbed others given that theme's id. A refit can find the merged themes
+    apart again; the one-to-one centroid match then keeps only one of them, and the merge
+    a person made would be undone."""
+    absorbers, new_ids = set(absorbers), set(new_ids)
+    kept = dict(mapping)
+    if not absorbers:
+        return kept
+    for index, theme_id in mapping.items():
+        if theme_id not in new_ids:
+            continue
+        members = np.flatnonzero(assignments == index)
+        if not len(members):
+            continue
+        owner, count = Counter(previous_theme_ids[i] for i in members).most_common(1)[0]
+        if owner in absorbers and 2 * count > len(members):
+            kept[index] = owner
+    return kept
+
+
 def split_theme(embeddings: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Child 0..k-1 of each member of one theme (seeded k-means on its unit embeddings)."""
     from sklearn.cluster import KMeans

@@ -37,6 +37,7 @@ from nlp.themes import (
     describe_themes,
     distinct_labels,
     fit_themes,
+    keep_merges_together,
     match_themes,
     settle_theme_ids,
 )
@@ -701,9 +702,14 @@ def _refit(con: duckdb.DuckDBPyConnection, config: ThemeConfig, model_id: str, r
     candidates = _match_candidates(con, model_id)
     known_ids = [r[0] for r in con.execute("SELECT theme_id FROM theme_state").fetchall()]
     mapping = match_themes(fit.themes, candidates, config, retired_ids=known_ids)
-    theme_ids = settle_theme_ids(
-        [mapping[int(i)] if i >= 0 else None for i in fit.assignments], vectors, taxonomy_rules(con)
+    rules = taxonomy_rules(con)
+    previous_theme_of = dict(con.execute("SELECT text_hash, theme_id FROM segment_theme").fetchall())
+    mapping = keep_merges_together(
+        mapping, fit.assignments, [previous_theme_of.get(h) for h in texts["text_hash"]],
+        absorbers=set(rules.merged_into.values()) & previous_active,
+        new_ids=set(mapping.values()) - set(candidates["theme_id"]),
     )
+    theme_ids = settle_theme_ids([mapping[int(i)] if i >= 0 else None for i in fit.assignments], vectors, rules)
     settled = pd.Series(theme_ids, dtype=object)
     final_ids = sorted({t for t in theme_ids if t is not None})
     # A fitted theme that edits left untouched keeps the fit's description; the others

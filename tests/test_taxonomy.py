@@ -3,6 +3,8 @@ kept through a later run and a refit; plus the pure pieces (settling, categories
 
 from __future__ import annotations
 
+from collections import Counter
+
 import shutil
 from pathlib import Path
 
@@ -109,6 +111,8 @@ def edits_and_runs(edited_copy: Path, built_warehouse) -> dict:
     ]
     for edit in edits:
         append_edit(journal, edit)
+    group_texts = {r[0] for r in fetch(
+        db, "SELECT text_hash FROM segment_theme WHERE theme_id IN (?, ?)", [kept, absorbed])}
     before_run = {e.edit_id for e in pending_edits(journal, {r[0] for r in fetch(
         db, "SELECT edit_id FROM taxonomy_edits WHERE applied_run IS NOT NULL")})}
     ids_before = {r[0] for r in themes}
@@ -121,12 +125,15 @@ def edits_and_runs(edited_copy: Path, built_warehouse) -> dict:
     children = sorted(r[0] for r in after_run if r[4] == split)
 
     voc_pipeline(db_path=db, sources_path=built_warehouse.sources_path, refit_themes=True)
+    group_after_refit = dict(fetch(
+        db, "SELECT text_hash, theme_id FROM segment_theme WHERE text_hash = ANY(?)", [sorted(group_texts)]))
     after_refit = fetch(db, "SELECT theme_id, label, owner_team, merged_from, split_from, category_id, category_label "
                             "FROM themes ORDER BY theme_id")
     return dict(
         db=db, edits=edits, pending_before_run=before_run, outcomes=outcomes, ids_before=ids_before,
         renamed=renamed, kept=kept, category=category, absorbed=absorbed, split=split, owned=owned, owned_label=owned_label,
         after_run=after_run, after_refit=after_refit, children=children, first_report=first_report,
+        group_texts=group_texts, group_after_refit=group_after_refit,
     )
 
 
@@ -215,3 +222,25 @@ def test_voc_run_prints_which_edits_it_applied_and_why_it_rejected_one(edits_and
     applied = len(edits_and_runs["edits"]) - 1
     assert f"Taxonomy: applied {applied} edits from the journal, rejected 1:" in printed
     assert "rejected: merge" in printed and "T9999" in printed
+
+
+def test_a_refit_keeps_merged_themes_together(edits_and_runs: dict) -> None:
+    # The texts of both merged themes stay in the theme that absorbed them: a refit that finds
+    # the two clusters again must not give one of them a new id.
+    texts, after = edits_and_runs["group_texts"], edits_and_runs["group_after_refit"]
+    assert len(texts) >= 10
+    kept_share = sum(after.get(text) == edits_and_runs["kept"] for text in texts) / len(texts)
+    assert kept_share >= 0.9, Counter(after.get(text) for text in texts)
+
+
+def test_a_fitted_theme_made_of_a_merged_groups_texts_takes_the_groups_id() -> None:
+    from nlp.themes import keep_merges_together
+
+    # Fit: theme 0 matched T2 (the absorber of T3); theme 1 found T2's own old texts apart
+    # and got the new id T9; theme 2 is genuinely new; theme 3 is mostly new texts.
+    assignments = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 3])
+    previous = ["T3", "T3", "T3", "T2", "T2", "T2", None, "T5", "T5", "T2", None, None]
+    mapping = {0: "T2", 1: "T9", 2: "T10", 3: "T11"}
+    kept = keep_merges_together(mapping, assignments, previous, absorbers={"T2"}, new_ids={"T9", "T10", "T11"})
+    assert kept == {0: "T2", 1: "T2", 2: "T10", 3: "T11"}
+    assert keep_merges_together(mapping, assignments, previous, absorbers=set(), new_ids={"T9"}) == mapping
