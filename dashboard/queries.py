@@ -428,10 +428,10 @@ def theme_management_categories(db_path: Path) -> pd.DataFrame:
     return run_query(db_path, "theme_management_categories")
 
 
-def landed_edit_ids(db_path: Path) -> set[str]:
-    """Every taxonomy edit a run has landed (applied or rejected); the rest of the journal is
-    pending."""
-    return set(run_query(db_path, "theme_management_landed_edit_ids")["edit_id"])
+def landed_edits(db_path: Path) -> pd.DataFrame:
+    """One row (edit_id) per taxonomy edit a run has landed, applied or rejected, all of them;
+    the rest of the journal is pending."""
+    return run_query(db_path, "theme_management_landed_edits")
 
 
 def theme_management_edits(db_path: Path, limit: int = 50) -> pd.DataFrame:

@@ -140,7 +140,7 @@ def test_edits_landed_long_ago_are_never_shown_as_pending(app_db: Path) -> None:
             "INSERT INTO taxonomy_edits VALUES (?, ?, 'owner', ?, [], ?, NULL, NULL, 'run_1', 'run_1', 'applied')",
             [[e.edit_id, e.created_at, e.target_id, e.value] for e in edits],
         )
-    assert queries.landed_edit_ids(app_db) == {e.edit_id for e in edits}
+    assert set(queries.landed_edits(app_db)["edit_id"]) == {e.edit_id for e in edits}
     app = theme_management_page()
     assert not any(s.value.startswith("Pending edits") for s in app.subheader)
     assert any("No pending edits" in c.value for c in app.caption)

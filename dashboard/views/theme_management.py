@@ -136,7 +136,7 @@ if message := st.session_state.pop(f"{KEY}.recorded", None):
     st.success(message)
 
 # Every landed edit, not only the newest the table below shows: older ones are not pending.
-pending_section(queries.landed_edit_ids(snapshot.path))
+pending_section(set(queries.landed_edits(snapshot.path)["edit_id"]))
 
 categories = queries.theme_management_categories(snapshot.path)
 if categories.empty:
