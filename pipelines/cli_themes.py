@@ -72,6 +72,8 @@ def list_themes(
 ) -> None:
     """Themes with category, owner, size and history; then the edits waiting for a run."""
     path = _db(db)
+    if category is not None:
+        _check_ids(path, [category], "category_state", "category_id")
     rows = _query(
         path,
         """SELECT theme_id, label, category_id, category_label, coalesce(owner_team, ''), count_items,

@@ -206,6 +206,7 @@ def test_the_cli_refuses_a_bad_edit_with_a_usage_error(built_warehouse, tmp_path
         (["merge", theme_id, theme_id], "not the target itself"),
         (["rename", theme_id, "   "], "non-empty label"),
         (["split", theme_id, "--k", "11"], "--k"),
+        (["list", "--category", "C99"], "not in the published snapshot: C99"),
     ):
         result = runner.invoke(app, ["themes", *args, "--db", str(db)], env={"COLUMNS": "200"})
         assert result.exit_code == 2, result.output

@@ -24,7 +24,7 @@ SELF_SERVICE_THEMES = 10
 
 def volume_chart(volume: pd.DataFrame) -> alt.LayerChart:
     received = alt.Chart(volume).mark_line(point=False).encode(
-        x=alt.X("week_start:T", title="Week (Monday, UTC)"),
+        x=alt.X("week_start:T", title="Week (Monday, UTC)", axis=charts.monday_ticks(volume["week_start"])),
         y=alt.Y("count_received:Q", title="Contacts received"),
         color=alt.Color("channel:N", title="Channel"),
         tooltip=["week_start:T", "channel:N", "count_received:Q", "count_resolved:Q", "backlog_end_of_week:Q"],
@@ -40,8 +40,10 @@ def volume_chart(volume: pd.DataFrame) -> alt.LayerChart:
 
 def forecast_chart(frame: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(frame).encode(
-        x=alt.X("week_start:T", title="Week (Monday, UTC)"),
-        color=alt.Color("series_label:N", title="Series"),
+        x=alt.X("week_start:T", title="Week (Monday, UTC)", axis=charts.monday_ticks(frame["week_start"])),
+        # below the plot, whole: theme labels are long, and beside it they squeezed the plot
+        color=alt.Color("series_label:N", title="Series",
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),
     )
     band = base.transform_filter(alt.datum.kind == "forecast").mark_area(opacity=0.2).encode(
         y=alt.Y("lower:Q", title="Contacts per week"), y2="upper:Q",
@@ -53,7 +55,8 @@ def forecast_chart(frame: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("lower:Q", format=",.0f"), alt.Tooltip("upper:Q", format=",.0f"),
                  alt.Tooltip("agent_hours:Q", format=",.1f", title="Agent-hours")],
     )
-    return alt.layer(band, actual, predicted)
+    return alt.layer(band, actual, predicted).properties(
+        height=charts.TREND_PLOT_HEIGHT, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def hours_chart(hours: pd.DataFrame, staff_hours: float) -> alt.LayerChart:
@@ -102,7 +105,8 @@ st.dataframe(
     hide_index=True,
     column_config={
         "label": "Theme", "channel": "Channel", "count_items": st.column_config.NumberColumn("Items"),
-        **{column: st.column_config.NumberColumn(column.replace("_h", " (h)").replace("_", " "), format="%.1f")
+        **{column: st.column_config.NumberColumn(
+            column.replace("_h", " (h)").replace("_", " ").capitalize(), format="%.2f")
            for column in resolution.columns if column.endswith("_h")},
     },
     key=f"{KEY}.resolution",
@@ -137,7 +141,7 @@ st.dataframe(
 st.subheader("Agent-hours needed vs staffing")
 staff_hours = st.number_input(
     "Agent-hours staffed per week", min_value=0.0, value=float(round(hours["agent_hours"].median())), step=10.0,
-    key=f"{KEY}.staff_hours",
+    format="%.0f", key=f"{KEY}.staff_hours",
     help="Calls take their measured handle time; tickets and social replies the work time set in the "
          "settings (ticket_work_minutes, social_reply_minutes); survey comments none.",
 )

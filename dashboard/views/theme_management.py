@@ -51,7 +51,7 @@ def pending_section(applied_ids: set[str]) -> None:
 
 def themes_table(themes: pd.DataFrame) -> None:
     st.dataframe(
-        themes,
+        themes.fillna({"owner_team": ""}),  # no owner: blank, not a grey "None"
         hide_index=True,
         column_order=["theme_id", "label", "category_label", "owner_team", "count_items", "first_seen_at",
                       "last_seen_at", "merged_from", "split_from", "is_label_pinned"],
@@ -145,7 +145,7 @@ if categories.empty:
 
 st.subheader(f"{len(categories)} categories")
 st.dataframe(
-    categories, hide_index=True,
+    categories.fillna({"owner_team": ""}), hide_index=True,
     column_order=["category_id", "label", "owner_team", "count_themes", "count_items", "is_label_pinned"],
     column_config={
         "category_id": st.column_config.TextColumn("Id", width="small"),
