@@ -126,6 +126,15 @@ def test_an_edit_is_pending_until_the_next_run_applies_it(app_db: Path, built_wa
         ("parcel never came — courier lost it", True)]
 
 
+def test_a_category_label_can_be_pinned_from_the_page(app_db: Path) -> None:
+    app = theme_management_page()
+    category_id = app.selectbox(key="theme_management.category_pin_id").value
+    next(b for b in app.button if b.label == "Pin its current label" and "category_pin" in str(b.form_id)).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    (line,) = get_settings().taxonomy_journal_path(app_db).read_text().splitlines()
+    assert json.loads(line)["action"] == "category_pin" and json.loads(line)["target_id"] == category_id
+
+
 def test_edits_landed_long_ago_are_never_shown_as_pending(app_db: Path) -> None:
     # More landed edits than the page's table of the newest lists (50): none of them is pending.
     from pipelines.taxonomy_journal import TaxonomyEdit, append_edit

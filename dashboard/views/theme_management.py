@@ -111,7 +111,7 @@ def category_forms(categories: pd.DataFrame) -> None:
     def show(category_id: str) -> str:
         return f"{category_id} · {labels[category_id]}"
 
-    col_rename, col_owner = st.columns(2)
+    col_rename, col_pin, col_owner = st.columns(3)
     with col_rename, st.form(f"{KEY}.category_rename_form"):
         category_id = st.selectbox("Category", list(labels), format_func=show, key=f"{KEY}.category_rename_id")
         label = st.text_input("New category label", key=f"{KEY}.category_label")
@@ -119,6 +119,10 @@ def category_forms(categories: pd.DataFrame) -> None:
             if label.strip():
                 record(TaxonomyEdit("category_rename", category_id, value=label.strip(), author="dashboard"))
             st.error("Type a label.")
+    with col_pin, st.form(f"{KEY}.category_pin_form"):
+        category_id = st.selectbox("Category", list(labels), format_func=show, key=f"{KEY}.category_pin_id")
+        if st.form_submit_button("Pin its current label"):
+            record(TaxonomyEdit("category_pin", category_id, author="dashboard"))
     with col_owner, st.form(f"{KEY}.category_owner_form"):
         category_id = st.selectbox("Category", list(labels), format_func=show, key=f"{KEY}.category_owner_id")
         team = st.text_input("Owner team for all its themes (empty clears it)", key=f"{KEY}.category_team")
