@@ -100,17 +100,22 @@ st.caption("Calls, survey comments and social posts count as resolved when they 
 
 st.subheader("Resolution time by theme")
 resolution = queries.resolution_by_theme(db_path)
-st.dataframe(
-    resolution.drop(columns=["theme_id"]),
-    hide_index=True,
-    column_config={
-        "label": "Theme", "channel": "Channel", "count_items": st.column_config.NumberColumn("Items"),
-        **{column: st.column_config.NumberColumn(
-            column.replace("_h", " (h)").replace("_", " ").capitalize(), format="%.2f")
-           for column in resolution.columns if column.endswith("_h")},
-    },
-    key=f"{KEY}.resolution",
-)
+# One tab per channel: calls take minutes and tickets days, so in one list calls sank below
+# every ticket row.
+channels = list(dict.fromkeys(resolution["channel"]))
+for channel, tab in zip(channels, st.tabs([f"{channel.capitalize()}s" for channel in channels]), strict=True):
+    of_channel = resolution[resolution["channel"] == channel]
+    tab.dataframe(
+        of_channel.drop(columns=["theme_id", "channel"]).dropna(axis="columns", how="all"),
+        hide_index=True,
+        column_config={
+            "label": "Theme", "count_items": st.column_config.NumberColumn("Items"),
+            **{column: st.column_config.NumberColumn(
+                column.replace("_h", " (h)").replace("_", " ").capitalize(), format="%.2f")
+               for column in resolution.columns if column.endswith("_h")},
+        },
+        key=f"{KEY}.resolution.{channel}",
+    )
 st.caption("Tickets: hours to the first agent reply and to solving (solved tickets only). "
            "Calls: the call's handle time is its resolution. Slowest first; themes with fewer than "
            f"{queries.RESOLUTION_MIN_ITEMS} items on a channel come last, since a median of a few says little.")
